@@ -1,0 +1,83 @@
+//! Yui's use cases. Each public method on [`Yui`] is one thing a person or the CLI does
+//! (sign in, create a town, publish an app…). Use cases reach storage, time and randomness
+//! only through ports ([`ports::Store`], [`clock::Clock`]), check tenant scope and permissions
+//! here — never in templates or handlers — and return a [`CoreError`].
+#![forbid(unsafe_code)]
+
+pub mod actor;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod model;
+pub mod password;
+pub mod ports;
+pub mod staff;
+pub mod token;
+
+use std::sync::Arc;
+
+pub use actor::{Actor, Permission};
+pub use clock::Clock;
+pub use error::CoreError;
+pub use ports::Store;
+
+/// Tunable limits of the core, with safe defaults; the binary fills them from configuration.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    /// A staff session ends after this long without a request.
+    pub session_idle: time::Duration,
+    /// A staff session ends this long after sign-in, however active.
+    pub session_absolute: time::Duration,
+    /// Failed sign-ins for one account within `throttle_window` before it is locked.
+    pub max_failures_per_account: u32,
+    /// Failed sign-ins from one client address within `throttle_window` before it is locked.
+    pub max_failures_per_address: u32,
+    pub throttle_window: time::Duration,
+}
+
+impl Default for CoreSettings {
+    fn default() -> Self {
+        Self {
+            session_idle: time::Duration::minutes(30),
+            session_absolute: time::Duration::hours(12),
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            throttle_window: time::Duration::minutes(15),
+        }
+    }
+}
+
+/// The application: the use cases over one store, one clock and the settings.
+#[derive(Clone)]
+pub struct Yui {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: CoreSettings,
+}
+
+impl Yui {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: CoreSettings) -> Self {
+        Self {
+            store,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn settings(&self) -> &CoreSettings {
+        &self.settings
+    }
+
+    /// Whether the store answers; used by `/readyz`.
+    pub async fn ready(&self) -> Result<(), CoreError> {
+        self.store.ping().await.map_err(CoreError::from)
+    }
+}

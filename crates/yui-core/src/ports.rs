@@ -1,0 +1,138 @@
+//! Ports: what the use cases need from the outside world. `yui-store` implements [`Store`] for
+//! SQLite and PostgreSQL; one contract test suite runs against both.
+//!
+//! Store methods are shaped as units of work: each one is atomic, so a use case never has to
+//! manage a transaction across calls.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use yui_domain::tenant::{LoginName, TenantSlug};
+
+use crate::model::{
+    Department, DepartmentId, NewStaffUser, NewTenant, SessionRecord, StaffUser, Tenant, TenantId,
+    UserId,
+};
+
+/// What can go wrong in a store, in terms a use case can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or reference constraint was violated; `field` names the input at fault.
+    #[error("conflict on {field}")]
+    Conflict { field: &'static str },
+    /// The database cannot be reached or cannot write (disk full, connection refused).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store failure: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    async fn create_tenant(&self, new: &NewTenant, now: OffsetDateTime) -> StoreResult<Tenant>;
+    async fn tenant_by_slug(&self, slug: &TenantSlug) -> StoreResult<Option<Tenant>>;
+    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
+    async fn tenants(&self) -> StoreResult<Vec<Tenant>>;
+    async fn create_department(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Department>;
+    async fn departments(&self, tenant: TenantId) -> StoreResult<Vec<Department>>;
+    async fn department_by_name(
+        &self,
+        tenant: TenantId,
+        name: &str,
+    ) -> StoreResult<Option<Department>>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn create_user(&self, new: &NewStaffUser, now: OffsetDateTime) -> StoreResult<StaffUser>;
+    async fn user(&self, tenant: TenantId, id: UserId) -> StoreResult<Option<StaffUser>>;
+    /// The user and their password hash, for sign-in.
+    async fn user_credentials(
+        &self,
+        tenant: TenantId,
+        login: &LoginName,
+    ) -> StoreResult<Option<(StaffUser, String)>>;
+    async fn users(&self, tenant: TenantId) -> StoreResult<Vec<StaffUser>>;
+    /// Replaces the password hash and ends every session of the user, atomically.
+    async fn set_password_hash(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Disables or re-enables a user; disabling ends every session of the user, atomically.
+    async fn set_user_disabled(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        disabled: bool,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn set_user_department(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        department: Option<DepartmentId>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// The live session with this token hash and its user, if the session has not passed its
+    /// hard expiry at `now`, its idle limit since `idle_since`, and the user is not disabled.
+    async fn live_session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        idle_since: OffsetDateTime,
+    ) -> StoreResult<Option<(SessionRecord, StaffUser)>>;
+    async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<()>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Removes sessions past their hard expiry or idle since before `idle_since`; returns how many.
+    async fn delete_expired_sessions(
+        &self,
+        now: OffsetDateTime,
+        idle_since: OffsetDateTime,
+    ) -> StoreResult<u64>;
+    async fn session_count(&self, user: UserId) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts one failure for `key`. If the key's window started before `window_start`, a new
+    /// window starts at `now`. Returns the failures in the current window.
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window_start: OffsetDateTime,
+    ) -> StoreResult<u32>;
+    /// Failures counted for `key` in a window that started at or after `window_start`, and
+    /// when that window started.
+    async fn failures(
+        &self,
+        key: &str,
+        window_start: OffsetDateTime,
+    ) -> StoreResult<Option<(u32, OffsetDateTime)>>;
+    async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+}
+
+/// Everything Yui stores, behind one object chosen at start-up from the database URL.
+#[async_trait]
+pub trait Store: TenantStore + UserStore + SessionStore + ThrottleStore {
+    /// Checks that the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}

@@ -1,0 +1,114 @@
+//! Municipalities and their departments.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use yui_core::model::{Department, NewTenant, Tenant, TenantId};
+use yui_core::ports::{StoreResult, TenantStore};
+use yui_domain::tenant::TenantSlug;
+
+use crate::error::map;
+use crate::rows::{DepartmentRow, TenantRow, ms};
+use crate::{SqlStore, with_pool};
+
+macro_rules! tenant_columns {
+    () => {
+        "tenant_id, slug, code, name, created_at"
+    };
+}
+
+#[async_trait]
+impl TenantStore for SqlStore {
+    async fn create_tenant(&self, new: &NewTenant, now: OffsetDateTime) -> StoreResult<Tenant> {
+        let sql = concat!(
+            "INSERT INTO tenant (slug, code, name, created_at) VALUES ($1, $2, $3, $4) RETURNING ",
+            tenant_columns!()
+        );
+        let row: TenantRow = with_pool!(self, write, |pool| {
+            sqlx::query_as(sql)
+                .bind(new.slug.as_str())
+                .bind(new.code.to_string())
+                .bind(new.name.as_str())
+                .bind(ms(now))
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(map)?;
+        row.try_into()
+    }
+
+    async fn tenant_by_slug(&self, slug: &TenantSlug) -> StoreResult<Option<Tenant>> {
+        let sql = concat!("SELECT ", tenant_columns!(), " FROM tenant WHERE slug = $1");
+        let row: Option<TenantRow> = with_pool!(self, read, |pool| {
+            sqlx::query_as(sql).bind(slug.as_str()).fetch_optional(pool).await
+        })
+        .map_err(map)?;
+        row.map(Tenant::try_from).transpose()
+    }
+
+    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
+        let sql = concat!("SELECT ", tenant_columns!(), " FROM tenant WHERE tenant_id = $1");
+        let row: Option<TenantRow> = with_pool!(self, read, |pool| {
+            sqlx::query_as(sql).bind(id.0).fetch_optional(pool).await
+        })
+        .map_err(map)?;
+        row.map(Tenant::try_from).transpose()
+    }
+
+    async fn tenants(&self) -> StoreResult<Vec<Tenant>> {
+        let sql = concat!("SELECT ", tenant_columns!(), " FROM tenant ORDER BY code");
+        let rows: Vec<TenantRow> =
+            with_pool!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+                .map_err(map)?;
+        rows.into_iter().map(Tenant::try_from).collect()
+    }
+
+    async fn create_department(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Department> {
+        let row: DepartmentRow = with_pool!(self, write, |pool| {
+            sqlx::query_as(
+                "INSERT INTO department (tenant_id, name, created_at) VALUES ($1, $2, $3) \
+                 RETURNING department_id, tenant_id, name",
+            )
+            .bind(tenant.0)
+            .bind(name)
+            .bind(ms(now))
+            .fetch_one(pool)
+            .await
+        })
+        .map_err(map)?;
+        row.try_into()
+    }
+
+    async fn departments(&self, tenant: TenantId) -> StoreResult<Vec<Department>> {
+        let rows: Vec<DepartmentRow> = with_pool!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT department_id, tenant_id, name FROM department WHERE tenant_id = $1 \
+                 ORDER BY department_id",
+            )
+            .bind(tenant.0)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(map)?;
+        rows.into_iter().map(Department::try_from).collect()
+    }
+
+    async fn department_by_name(&self, tenant: TenantId, name: &str) -> StoreResult<Option<Department>> {
+        let row: Option<DepartmentRow> = with_pool!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT department_id, tenant_id, name FROM department \
+                 WHERE tenant_id = $1 AND name = $2",
+            )
+            .bind(tenant.0)
+            .bind(name)
+            .fetch_optional(pool)
+            .await
+        })
+        .map_err(map)?;
+        row.map(Department::try_from).transpose()
+    }
+}

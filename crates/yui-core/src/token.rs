@@ -19,7 +19,7 @@ pub fn new_token() -> Result<String, CoreError> {
 pub fn hash_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     let mut out = String::with_capacity(64);
-    for byte in digest.iter() {
+    for byte in &digest {
         out.push(char::from(HEX[usize::from(byte >> 4)]));
         out.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
@@ -27,6 +27,32 @@ pub fn hash_token(token: &str) -> String {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// A new password that is easy to read aloud and type: 20 characters from an alphabet
+/// without look-alikes (no 0/o, 1/l/i), in groups of five (about 98 bits).
+pub fn new_password() -> Result<String, CoreError> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 40];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| CoreError::Internal(format!("operating system random source failed: {e}")))?;
+    // Rejection sampling keeps every character equally likely.
+    let limit = u8::MAX - (u8::MAX % ALPHABET.len() as u8);
+    let mut chars = bytes
+        .iter()
+        .filter(|b| **b < limit)
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]));
+    let mut out = String::with_capacity(23);
+    for i in 0..20 {
+        if i > 0 && i % 5 == 0 {
+            out.push('-');
+        }
+        match chars.next() {
+            Some(c) => out.push(c),
+            None => return new_password(),
+        }
+    }
+    Ok(out)
+}
 
 /// Compares two strings in time independent of where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
@@ -51,6 +77,15 @@ mod tests {
             a.bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         );
+    }
+
+    #[test]
+    fn generated_passwords_are_grouped_and_unambiguous() {
+        let p = new_password().unwrap();
+        assert_eq!(p.len(), 23, "{p}");
+        assert_eq!(p.matches('-').count(), 3);
+        assert!(!p.contains(['0', 'o', '1', 'l', 'i']), "{p}");
+        assert_ne!(p, new_password().unwrap());
     }
 
     #[test]

@@ -7,8 +7,16 @@ use yui_core::ports::StoreError;
 const CONSTRAINTS: &[(&str, &str, &str)] = &[
     ("tenant_slug_key", "tenant.slug", "slug"),
     ("tenant_code_key", "tenant.code", "code"),
-    ("department_name_key", "department.tenant_id, department.name", "name"),
-    ("staff_user_login_key", "staff_user.tenant_id, staff_user.login", "login"),
+    (
+        "department_name_key",
+        "department.tenant_id, department.name",
+        "name",
+    ),
+    (
+        "staff_user_login_key",
+        "staff_user.tenant_id, staff_user.login",
+        "login",
+    ),
     ("staff_user_department_fkey", "", "department"),
     ("staff_user_role_check", "staff_user_role_check", "role"),
 ];
@@ -17,7 +25,7 @@ pub(crate) fn map(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
         sqlx::Error::Database(db) => {
-            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            let code = db.code().map(std::borrow::Cow::into_owned).unwrap_or_default();
             let message = db.message().to_owned();
             if let Some(field) = conflict_field(db.constraint(), &message, db.kind()) {
                 return StoreError::Conflict { field };
@@ -42,7 +50,10 @@ fn conflict_field(
     kind: sqlx::error::ErrorKind,
 ) -> Option<&'static str> {
     use sqlx::error::ErrorKind as K;
-    if !matches!(kind, K::UniqueViolation | K::ForeignKeyViolation | K::CheckViolation) {
+    if !matches!(
+        kind,
+        K::UniqueViolation | K::ForeignKeyViolation | K::CheckViolation
+    ) {
         return None;
     }
     let known = CONSTRAINTS.iter().find(|(name, columns, _)| {

@@ -31,7 +31,10 @@ pub struct SqlStore {
 enum Db {
     /// SQLite allows one writer at a time; a one-connection writer pool serialises writes in
     /// Yui instead of making them wait on file locks, and readers use their own pool.
-    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -57,10 +60,16 @@ pub(crate) use with_pool;
 #[async_trait]
 impl Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
-        with_pool!(self, read, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|r| r.rows_affected()))
-            .map_err(error::map)?;
-        with_pool!(self, write, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|r| r.rows_affected()))
-            .map_err(error::map)?;
+        with_pool!(self, read, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(error::map)?;
+        with_pool!(self, write, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(error::map)?;
         Ok(())
     }
 

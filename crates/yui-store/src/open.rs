@@ -35,7 +35,9 @@ impl DatabaseTarget {
     /// PostgreSQL if `url` is given, else SQLite in `data_dir`.
     pub fn choose(url: Option<&str>, data_dir: &Path) -> Result<Self, OpenError> {
         match url.map(str::trim).filter(|u| !u.is_empty()) {
-            None => Ok(DatabaseTarget::Sqlite { data_dir: data_dir.to_owned() }),
+            None => Ok(DatabaseTarget::Sqlite {
+                data_dir: data_dir.to_owned(),
+            }),
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
                 Ok(DatabaseTarget::Postgres { url: u.to_owned() })
             }
@@ -43,7 +45,8 @@ impl DatabaseTarget {
                 "use --data-dir for SQLite; --database-url is for postgres:// URLs".into(),
             )),
             Some(_) => Err(OpenError::Config(
-                "the database URL must start with postgres:// (leave it unset for embedded SQLite)".into(),
+                "the database URL must start with postgres:// (leave it unset for embedded SQLite)"
+                    .into(),
             )),
         }
     }
@@ -213,10 +216,16 @@ impl SqlStore {
         let applied_max = applied.last().copied().unwrap_or(0);
         let known_max = known.last().copied().unwrap_or(0);
         if applied_max > known_max {
-            return Err(OpenError::SchemaAhead { applied: applied_max, known: known_max });
+            return Err(OpenError::SchemaAhead {
+                applied: applied_max,
+                known: known_max,
+            });
         }
         if known.iter().any(|v| !applied.contains(v)) {
-            return Err(OpenError::SchemaBehind { applied: applied_max, required: known_max });
+            return Err(OpenError::SchemaBehind {
+                applied: applied_max,
+                required: known_max,
+            });
         }
         Ok(())
     }
@@ -235,8 +244,15 @@ impl SqlStore {
 
 /// The migrations compiled into this binary for a backend, as (version, description).
 pub fn embedded_migrations(backend: &str) -> Vec<(i64, String)> {
-    let migrator = if backend == "postgres" { &POSTGRES_MIGRATIONS } else { &SQLITE_MIGRATIONS };
-    migrator.iter().map(|m| (m.version, m.description.to_string())).collect()
+    let migrator = if backend == "postgres" {
+        &POSTGRES_MIGRATIONS
+    } else {
+        &SQLITE_MIGRATIONS
+    };
+    migrator
+        .iter()
+        .map(|m| (m.version, m.description.to_string()))
+        .collect()
 }
 
 async fn open_sqlite(data_dir: &Path, options: &StoreOptions) -> Result<SqlStore, OpenError> {
@@ -252,10 +268,15 @@ async fn open_sqlite(data_dir: &Path, options: &StoreOptions) -> Result<SqlStore
         }
     };
     let path_text = data_dir.display().to_string();
-    std::fs::create_dir_all(data_dir)
-        .map_err(|e| OpenError::DataDir { path: path_text.clone(), reason: e.to_string() })?;
+    std::fs::create_dir_all(data_dir).map_err(|e| OpenError::DataDir {
+        path: path_text.clone(),
+        reason: e.to_string(),
+    })?;
     if !data_dir.is_dir() {
-        return Err(OpenError::DataDir { path: path_text, reason: "not a directory".into() });
+        return Err(OpenError::DataDir {
+            path: path_text,
+            reason: "not a directory".into(),
+        });
     }
     let file = data_dir.join(SQLITE_FILE);
     let base = SqliteConnectOptions::new()
@@ -266,41 +287,67 @@ async fn open_sqlite(data_dir: &Path, options: &StoreOptions) -> Result<SqlStore
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(options.connect_timeout * 6)
-        .connect_with(base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal))
+        .connect_with(
+            base.clone()
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal),
+        )
         .await
-        .map_err(|e| OpenError::DataDir { path: file.display().to_string(), reason: e.to_string() })?;
+        .map_err(|e| OpenError::DataDir {
+            path: file.display().to_string(),
+            reason: e.to_string(),
+        })?;
     let reader = SqlitePoolOptions::new()
         .max_connections(options.max_connections.max(1))
         .acquire_timeout(options.connect_timeout * 6)
         .connect_with(base.read_only(true))
         .await
-        .map_err(|e| OpenError::DataDir { path: file.display().to_string(), reason: e.to_string() })?;
+        .map_err(|e| OpenError::DataDir {
+            path: file.display().to_string(),
+            reason: e.to_string(),
+        })?;
     verify_sqlite_durability(&writer, options.sqlite_synchronous).await?;
-    Ok(SqlStore { db: Db::Sqlite { writer, reader } })
+    Ok(SqlStore {
+        db: Db::Sqlite { writer, reader },
+    })
 }
 
 async fn verify_sqlite_durability(
     pool: &SqlitePool,
     wanted: SqliteSynchronous,
 ) -> Result<(), OpenError> {
-    let journal: String =
-        sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await.map_err(db_err)?;
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
     if !journal.eq_ignore_ascii_case("wal") {
         return Err(OpenError::UnsafeDurability(format!(
             "SQLite journal_mode is {journal}, not wal (is the data directory on a network or \
              unusual filesystem?)"
         )));
     }
-    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await.map_err(db_err)?;
-    let expected = if wanted == SqliteSynchronous::Extra { 3 } else { 2 };
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
+    let expected = if wanted == SqliteSynchronous::Extra {
+        3
+    } else {
+        2
+    };
     if sync != expected {
         return Err(OpenError::UnsafeDurability(format!(
             "SQLite synchronous is {sync}, expected {expected}"
         )));
     }
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(pool).await.map_err(db_err)?;
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
     if fk != 1 {
-        return Err(OpenError::UnsafeDurability("SQLite foreign keys are off".into()));
+        return Err(OpenError::UnsafeDurability(
+            "SQLite foreign keys are off".into(),
+        ));
     }
     Ok(())
 }
@@ -317,9 +364,14 @@ async fn open_postgres(
         .acquire_timeout(options.connect_timeout)
         .connect_with(connect)
         .await
-        .map_err(|e| OpenError::Unreachable { target: target.to_string(), reason: short_reason(&e) })?;
+        .map_err(|e| OpenError::Unreachable {
+            target: target.to_string(),
+            reason: short_reason(&e),
+        })?;
     verify_postgres_durability(&pool).await?;
-    Ok(SqlStore { db: Db::Postgres(pool) })
+    Ok(SqlStore {
+        db: Db::Postgres(pool),
+    })
 }
 
 fn short_reason(e: &sqlx::Error) -> String {

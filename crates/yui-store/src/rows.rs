@@ -93,7 +93,8 @@ impl TryFrom<&UserRow> for StaffUser {
             id: UserId(r.user_id),
             tenant_id: TenantId(r.tenant_id),
             login: LoginName::parse(&r.login).map_err(|e| corrupt("login name", e))?,
-            display_name: DisplayName::parse(&r.display_name).map_err(|e| corrupt("user name", e))?,
+            display_name: DisplayName::parse(&r.display_name)
+                .map_err(|e| corrupt("user name", e))?,
             role: r.role.parse::<Role>().map_err(|e| corrupt("role", e))?,
             department_id: r.department_id.map(DepartmentId),
             disabled: r.disabled,

@@ -54,11 +54,20 @@ impl SessionStore for SqlStore {
             .await
         })
         .map_err(map)?;
-        let Some(session) = session else { return Ok(None) };
+        let Some(session) = session else {
+            return Ok(None);
+        };
         let session = SessionRecord::try_from(session)?;
-        let sql = concat!("SELECT ", user_columns!(), " FROM staff_user WHERE user_id = $1");
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM staff_user WHERE user_id = $1"
+        );
         let user: UserRow = with_pool!(self, read, |pool| {
-            sqlx::query_as(sql).bind(session.user_id.0).fetch_one(pool).await
+            sqlx::query_as(sql)
+                .bind(session.user_id.0)
+                .fetch_one(pool)
+                .await
         })
         .map_err(map)?;
         Ok(Some((session, StaffUser::try_from(&user)?)))

@@ -39,14 +39,21 @@ impl TenantStore for SqlStore {
     async fn tenant_by_slug(&self, slug: &TenantSlug) -> StoreResult<Option<Tenant>> {
         let sql = concat!("SELECT ", tenant_columns!(), " FROM tenant WHERE slug = $1");
         let row: Option<TenantRow> = with_pool!(self, read, |pool| {
-            sqlx::query_as(sql).bind(slug.as_str()).fetch_optional(pool).await
+            sqlx::query_as(sql)
+                .bind(slug.as_str())
+                .fetch_optional(pool)
+                .await
         })
         .map_err(map)?;
         row.map(Tenant::try_from).transpose()
     }
 
     async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
-        let sql = concat!("SELECT ", tenant_columns!(), " FROM tenant WHERE tenant_id = $1");
+        let sql = concat!(
+            "SELECT ",
+            tenant_columns!(),
+            " FROM tenant WHERE tenant_id = $1"
+        );
         let row: Option<TenantRow> = with_pool!(self, read, |pool| {
             sqlx::query_as(sql).bind(id.0).fetch_optional(pool).await
         })
@@ -97,7 +104,11 @@ impl TenantStore for SqlStore {
         rows.into_iter().map(Department::try_from).collect()
     }
 
-    async fn department_by_name(&self, tenant: TenantId, name: &str) -> StoreResult<Option<Department>> {
+    async fn department_by_name(
+        &self,
+        tenant: TenantId,
+        name: &str,
+    ) -> StoreResult<Option<Department>> {
         let row: Option<DepartmentRow> = with_pool!(self, read, |pool| {
             sqlx::query_as(
                 "SELECT department_id, tenant_id, name FROM department \

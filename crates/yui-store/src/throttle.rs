@@ -54,7 +54,8 @@ impl ThrottleStore for SqlStore {
             .await
         })
         .map_err(map)?;
-        row.map(|(n, started)| Ok((n.unsigned_abs(), from_ms(started)?))).transpose()
+        row.map(|(n, started)| Ok((n.unsigned_abs(), from_ms(started)?)))
+            .transpose()
     }
 
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {

@@ -35,16 +35,26 @@ impl UserStore for SqlStore {
         .map_err(|e| match map(e) {
             // SQLite does not name the violated foreign key; the department is the only
             // reference the caller chooses.
-            StoreError::Conflict { field: "reference" } => StoreError::Conflict { field: "department" },
+            StoreError::Conflict { field: "reference" } => StoreError::Conflict {
+                field: "department",
+            },
             other => other,
         })?;
         StaffUser::try_from(&row)
     }
 
     async fn user(&self, tenant: TenantId, id: UserId) -> StoreResult<Option<StaffUser>> {
-        let sql = concat!("SELECT ", user_columns!(), " FROM staff_user WHERE tenant_id = $1 AND user_id = $2");
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM staff_user WHERE tenant_id = $1 AND user_id = $2"
+        );
         let row: Option<UserRow> = with_pool!(self, read, |pool| {
-            sqlx::query_as(sql).bind(tenant.0).bind(id.0).fetch_optional(pool).await
+            sqlx::query_as(sql)
+                .bind(tenant.0)
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
         })
         .map_err(map)?;
         row.as_ref().map(StaffUser::try_from).transpose()
@@ -55,16 +65,29 @@ impl UserStore for SqlStore {
         tenant: TenantId,
         login: &LoginName,
     ) -> StoreResult<Option<(StaffUser, String)>> {
-        let sql = concat!("SELECT ", user_columns!(), " FROM staff_user WHERE tenant_id = $1 AND login = $2");
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM staff_user WHERE tenant_id = $1 AND login = $2"
+        );
         let row: Option<UserRow> = with_pool!(self, read, |pool| {
-            sqlx::query_as(sql).bind(tenant.0).bind(login.as_str()).fetch_optional(pool).await
+            sqlx::query_as(sql)
+                .bind(tenant.0)
+                .bind(login.as_str())
+                .fetch_optional(pool)
+                .await
         })
         .map_err(map)?;
-        row.map(|r| Ok((StaffUser::try_from(&r)?, r.password_hash))).transpose()
+        row.map(|r| Ok((StaffUser::try_from(&r)?, r.password_hash)))
+            .transpose()
     }
 
     async fn users(&self, tenant: TenantId) -> StoreResult<Vec<StaffUser>> {
-        let sql = concat!("SELECT ", user_columns!(), " FROM staff_user WHERE tenant_id = $1 ORDER BY login");
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM staff_user WHERE tenant_id = $1 ORDER BY login"
+        );
         let rows: Vec<UserRow> = with_pool!(self, read, |pool| {
             sqlx::query_as(sql).bind(tenant.0).fetch_all(pool).await
         })

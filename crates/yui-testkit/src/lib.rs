@@ -8,8 +8,8 @@
 // Test support: a failure to set up a test database should stop the test loudly.
 #![allow(clippy::expect_used, clippy::panic)]
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
 use yui_core::clock::ManualClock;
@@ -42,7 +42,11 @@ impl TestDb {
     /// A Yui over this database with a manual clock starting at 2026-04-01 09:00 JST.
     pub fn yui(&self) -> (Yui, ManualClock) {
         let clock = ManualClock::new(time::macros::datetime!(2026-04-01 00:00 UTC));
-        let yui = Yui::new(Arc::new(self.store.clone()), Arc::new(clock.clone()), CoreSettings::default());
+        let yui = Yui::new(
+            Arc::new(self.store.clone()),
+            Arc::new(clock.clone()),
+            CoreSettings::default(),
+        );
         (yui, clock)
     }
 
@@ -58,10 +62,18 @@ impl TestDb {
 /// A fresh SQLite store in a temporary data directory.
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("create a temporary data directory");
-    let target = DatabaseTarget::Sqlite { data_dir: dir.path().to_owned() };
-    let store = SqlStore::open(&target, &StoreOptions::default()).await.expect("open SQLite");
+    let target = DatabaseTarget::Sqlite {
+        data_dir: dir.path().to_owned(),
+    };
+    let store = SqlStore::open(&target, &StoreOptions::default())
+        .await
+        .expect("open SQLite");
     store.migrate().await.expect("migrate SQLite");
-    TestDb { store, target, cleanup: Cleanup::Sqlite(dir) }
+    TestDb {
+        store,
+        target,
+        cleanup: Cleanup::Sqlite(dir),
+    }
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -97,18 +109,32 @@ pub async fn postgres() -> Option<TestDb> {
     let _ = admin.close().await;
     let url = replace_database(&admin_url, &name);
     let target = DatabaseTarget::Postgres { url };
-    let store = SqlStore::open(&target, &StoreOptions { max_connections: 4, ..StoreOptions::default() })
-        .await
-        .expect("open PostgreSQL");
+    let store = SqlStore::open(
+        &target,
+        &StoreOptions {
+            max_connections: 4,
+            ..StoreOptions::default()
+        },
+    )
+    .await
+    .expect("open PostgreSQL");
     store.migrate().await.expect("migrate PostgreSQL");
-    Some(TestDb { store, target, cleanup: Cleanup::Postgres { admin_url, name } })
+    Some(TestDb {
+        store,
+        target,
+        cleanup: Cleanup::Postgres { admin_url, name },
+    })
 }
 
 /// `url` with its database name replaced.
 pub fn replace_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{database}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');
@@ -123,7 +149,10 @@ impl Drop for TestDb {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs inside the test's runtime; do the async cleanup on a thread of its own.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
                     return;
                 };
                 rt.block_on(async move {

@@ -1,0 +1,4 @@
+//! The staff console under `/{town}/staff`.
+
+pub mod home;
+pub mod login;

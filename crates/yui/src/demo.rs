@@ -1,0 +1,123 @@
+//! `yui demo`: a demo municipality (小国町, code 434248) with departments and one staff account
+//! per role, in a data directory of its own, served at once. Running it again reuses the data
+//! and resets the demo passwords, so the printed logins always work.
+
+use yui_core::staff::NewStaffInput;
+use yui_core::{Actor, CoreError, Yui};
+
+use crate::error::CliError;
+
+pub const DEMO_DATA_DIR: &str = "./yui-demo";
+pub const TOWN_SLUG: &str = "oguni";
+pub const TOWN_CODE: &str = "434248";
+pub const TOWN_NAME: &str = "小国町";
+const DEPARTMENTS: &[&str] = &["総務課", "住民課", "子育て支援課", "防災課", "健康福祉課"];
+
+/// One demo login.
+pub struct DemoLogin {
+    pub role: &'static str,
+    pub login: &'static str,
+    pub password: &'static str,
+    pub name: &'static str,
+    pub department: Option<&'static str>,
+}
+
+pub const LOGINS: &[DemoLogin] = &[
+    DemoLogin {
+        role: "admin",
+        login: "admin",
+        password: "oguni-admin-demo",
+        name: "管理 太郎",
+        department: Some("総務課"),
+    },
+    DemoLogin {
+        role: "builder",
+        login: "builder",
+        password: "oguni-builder-demo",
+        name: "作成 花子",
+        department: Some("総務課"),
+    },
+    DemoLogin {
+        role: "reviewer",
+        login: "reviewer",
+        password: "oguni-reviewer-demo",
+        name: "審査 一郎",
+        department: Some("子育て支援課"),
+    },
+    DemoLogin {
+        role: "viewer",
+        login: "viewer",
+        password: "oguni-viewer-demo",
+        name: "閲覧 次郎",
+        department: Some("住民課"),
+    },
+];
+
+/// Creates whatever of the demo town is missing; resets demo passwords.
+pub async fn seed(yui: &Yui) -> Result<(), CliError> {
+    let op = Actor::Operator;
+    let town = match yui.tenant_by_slug(TOWN_SLUG).await {
+        Ok(t) => t,
+        Err(CoreError::NotFound) => yui
+            .create_tenant(&op, TOWN_SLUG, TOWN_CODE, TOWN_NAME)
+            .await
+            .map_err(CliError::from_core)?,
+        Err(e) => return Err(CliError::from_core(e)),
+    };
+    let existing = yui
+        .departments(&op, town.id)
+        .await
+        .map_err(CliError::from_core)?;
+    for name in DEPARTMENTS {
+        if !existing.iter().any(|d| d.name.as_str() == *name) {
+            yui.create_department(&op, town.id, name)
+                .await
+                .map_err(CliError::from_core)?;
+        }
+    }
+    let users = yui
+        .staff_users(&op, town.id)
+        .await
+        .map_err(CliError::from_core)?;
+    for l in LOGINS {
+        if users.iter().any(|u| u.login.as_str() == l.login) {
+            yui.reset_password(&op, town.id, l.login, l.password)
+                .await
+                .map_err(CliError::from_core)?;
+            yui.set_staff_disabled(&op, town.id, l.login, false)
+                .await
+                .map_err(CliError::from_core)?;
+        } else {
+            let input = NewStaffInput {
+                login: l.login.into(),
+                display_name: l.name.into(),
+                role: l.role.into(),
+                department: l.department.map(Into::into),
+                password: l.password.into(),
+            };
+            yui.create_staff_user(&op, town.id, &input)
+                .await
+                .map_err(CliError::from_core)?;
+        }
+    }
+    Ok(())
+}
+
+/// The banner printed before serving.
+pub fn banner(public_url: &str) -> String {
+    let mut out = String::new();
+    out.push_str("\n  Yui demo is running.\n\n");
+    out.push_str(&format!("  Residents' page:  {public_url}/{TOWN_SLUG}\n"));
+    out.push_str(&format!(
+        "  Staff sign-in:    {public_url}/{TOWN_SLUG}/staff/login\n\n"
+    ));
+    out.push_str("  Logins (demo only; passwords reset each time the demo starts):\n");
+    for l in LOGINS {
+        out.push_str(&format!(
+            "    {:<9} login: {:<9} password: {}\n",
+            l.role, l.login, l.password
+        ));
+    }
+    out.push_str("\n  Stop with Ctrl-C.\n");
+    out
+}

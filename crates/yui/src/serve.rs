@@ -1,0 +1,118 @@
+//! `yui serve`: open the store, apply migrations on SQLite (check them on PostgreSQL), listen,
+//! sweep expired sessions in the background, and stop gracefully on SIGTERM or Ctrl-C,
+//! finishing requests already in flight.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use yui_core::Yui;
+use yui_core::clock::SystemClock;
+use yui_store::{DatabaseTarget, SqlStore};
+
+use crate::config::{DbSettings, ServeSettings};
+use crate::error::CliError;
+
+/// Opens the store for a command. SQLite is migrated on open when `migrate_sqlite` is set;
+/// PostgreSQL must already be migrated (with `yui migrate`).
+pub async fn open_store(db: &DbSettings, migrate_sqlite: bool) -> Result<SqlStore, CliError> {
+    let store = SqlStore::open(&db.target, &db.options)
+        .await
+        .map_err(CliError::from_open)?;
+    match &db.target {
+        DatabaseTarget::Sqlite { .. } if migrate_sqlite => {
+            let applied = store.migrate().await.map_err(CliError::from_open)?;
+            if !applied.is_empty() {
+                tracing::info!(versions = ?applied, "applied database migrations");
+            }
+        }
+        _ => store
+            .ensure_schema_current()
+            .await
+            .map_err(CliError::from_open)?,
+    }
+    Ok(store)
+}
+
+/// Binds the listening socket, explaining the usual failure.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, CliError> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                " (another program, perhaps another Yui, uses this port; choose another with --listen)"
+            }
+            std::io::ErrorKind::PermissionDenied => " (ports below 1024 need privileges; use e.g. 8080)",
+            _ => "",
+        };
+        CliError::Runtime(format!("cannot listen on {addr}: {e}{hint}"))
+    })
+}
+
+/// Runs the server until SIGTERM or Ctrl-C.
+pub async fn run(
+    settings: ServeSettings,
+    store: SqlStore,
+    listener: TcpListener,
+) -> Result<(), CliError> {
+    let yui = Yui::new(
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+        settings.core.clone(),
+    );
+    let state = yui_web::AppState::new(yui.clone(), settings.web.clone());
+    let app = yui_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+
+    let sweeper = tokio::spawn(sweep_sessions(yui));
+    tracing::info!(
+        listen = %settings.listen,
+        url = %settings.web.public_url,
+        database = %settings.db.target,
+        version = env!("CARGO_PKG_VERSION"),
+        "Yui is serving"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the HTTP server stopped with an error")
+        .map_err(|e| CliError::Runtime(format!("{e:#}")))?;
+    sweeper.abort();
+    store.close().await;
+    tracing::info!("Yui stopped");
+    Ok(())
+}
+
+async fn sweep_sessions(yui: Yui) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match yui.sweep_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "removed expired staff sessions"),
+            Err(e) => tracing::warn!(error = %e, "could not sweep expired sessions"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

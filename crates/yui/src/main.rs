@@ -38,7 +38,11 @@ fn main() -> ExitCode {
         .log_level
         .clone()
         .or_else(|| file.log.level.clone())
-        .unwrap_or_else(|| "info,sqlx=warn,tower_http=warn".into());
+        .unwrap_or_else(|| match cli.command {
+            // The server reports what it does; one-shot commands print their results instead.
+            Command::Serve(_) | Command::Demo(_) => "info,sqlx=warn,tower_http=warn".into(),
+            _ => "warn".into(),
+        });
     logging::init(format, &level);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()

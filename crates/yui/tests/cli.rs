@@ -346,10 +346,10 @@ fn start_server(data_dir: &Path, listen: &str) -> Child {
 fn wait_until_ready(listen: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if let Ok(r) = http(listen, "GET", "/readyz", None, &[]) {
-            if r.starts_with("HTTP/1.1 200") {
-                return;
-            }
+        if let Ok(r) = http(listen, "GET", "/readyz", None, &[])
+            && r.starts_with("HTTP/1.1 200")
+        {
+            return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }

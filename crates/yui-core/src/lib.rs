@@ -8,6 +8,7 @@ pub mod actor;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod jobs;
 pub mod model;
 pub mod password;
 pub mod ports;

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use yui_domain::tenant::{LoginName, TenantSlug};
 
+use crate::jobs::{Job, JobCounts, JobId, NewJob};
 use crate::model::{
     Department, DepartmentId, NewStaffUser, NewTenant, SessionRecord, StaffUser, Tenant, TenantId,
     UserId,
@@ -128,9 +129,32 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
 }
 
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Inserts jobs whose idempotency key is new; returns how many were inserted.
+    async fn enqueue_jobs(&self, jobs: &[NewJob], now: OffsetDateTime) -> StoreResult<u64>;
+    /// Claims the oldest due job (pending and due, or running with an expired lease), counting
+    /// one more attempt and leasing it until `now + lease`.
+    async fn claim_job(
+        &self,
+        now: OffsetDateTime,
+        lease: time::Duration,
+    ) -> StoreResult<Option<Job>>;
+    async fn complete_job(&self, id: JobId, now: OffsetDateTime) -> StoreResult<()>;
+    /// Records a failure: back to pending at `retry_at`, or failed for good when `None`.
+    async fn fail_job(
+        &self,
+        id: JobId,
+        now: OffsetDateTime,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> StoreResult<()>;
+    async fn job_counts(&self) -> StoreResult<JobCounts>;
+}
+
 /// Everything Yui stores, behind one object chosen at start-up from the database URL.
 #[async_trait]
-pub trait Store: TenantStore + UserStore + SessionStore + ThrottleStore {
+pub trait Store: TenantStore + UserStore + SessionStore + ThrottleStore + JobStore {
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;
     /// `sqlite` or `postgres`.

@@ -25,7 +25,10 @@ pub(crate) fn map(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
         sqlx::Error::Database(db) => {
-            let code = db.code().map(std::borrow::Cow::into_owned).unwrap_or_default();
+            let code = db
+                .code()
+                .map(std::borrow::Cow::into_owned)
+                .unwrap_or_default();
             let message = db.message().to_owned();
             if let Some(field) = conflict_field(db.constraint(), &message, db.kind()) {
                 return StoreError::Conflict { field };

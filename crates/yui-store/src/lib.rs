@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod jobs;
 pub mod open;
 mod rows;
 mod sessions;

@@ -9,6 +9,8 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
+pub mod smtp;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
@@ -22,7 +24,7 @@ pub fn postgres_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
-fn in_ci() -> bool {
+pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 

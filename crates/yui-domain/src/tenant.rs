@@ -77,8 +77,22 @@ impl FromStr for Role {
 
 /// Path segments Yui itself uses at the top of the URL space; a town may not take them.
 const RESERVED_SLUGS: &[&str] = &[
-    "api", "static", "assets", "healthz", "readyz", "metrics", "staff", "login", "logout", "admin",
-    "favicon.ico", "robots.txt", "catalog", "counter", "d", "r",
+    "api",
+    "static",
+    "assets",
+    "healthz",
+    "readyz",
+    "metrics",
+    "staff",
+    "login",
+    "logout",
+    "admin",
+    "favicon.ico",
+    "robots.txt",
+    "catalog",
+    "counter",
+    "d",
+    "r",
 ];
 
 /// The short ASCII name that appears in a town's URLs, e.g. `oguni` in `/oguni/`.
@@ -102,7 +116,9 @@ impl TenantSlug {
         if !(2..=40).contains(&len) {
             return Err(SlugError::Length);
         }
-        let ok_chars = text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let ok_chars = text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         let starts_with_letter = text.as_bytes()[0].is_ascii_lowercase();
         if !ok_chars || !starts_with_letter || text.ends_with('-') {
             return Err(SlugError::Characters);
@@ -306,8 +322,14 @@ mod tests {
         assert_eq!(TenantSlug::parse("1town"), Err(SlugError::Characters));
         assert_eq!(TenantSlug::parse("town-"), Err(SlugError::Characters));
         assert_eq!(TenantSlug::parse("x"), Err(SlugError::Length));
-        assert_eq!(TenantSlug::parse("api"), Err(SlugError::Reserved("api".into())));
-        assert_eq!(TenantSlug::parse("staff"), Err(SlugError::Reserved("staff".into())));
+        assert_eq!(
+            TenantSlug::parse("api"),
+            Err(SlugError::Reserved("api".into()))
+        );
+        assert_eq!(
+            TenantSlug::parse("staff"),
+            Err(SlugError::Reserved("staff".into()))
+        );
     }
 
     #[test]
@@ -316,20 +338,32 @@ mod tests {
         let name = DisplayName::parse(" \u{FA19}山町 ").unwrap();
         assert_eq!(name.as_str(), "\u{FA19}山町");
         assert_eq!(DisplayName::parse("   "), Err(DisplayNameError::Empty));
-        assert_eq!(DisplayName::parse("a\u{0}b"), Err(DisplayNameError::Control));
+        assert_eq!(
+            DisplayName::parse("a\u{0}b"),
+            Err(DisplayNameError::Control)
+        );
     }
 
     #[test]
     fn login_names_are_case_insensitive() {
-        assert_eq!(LoginName::parse("Tanaka@Town.example").unwrap().as_str(), "tanaka@town.example");
+        assert_eq!(
+            LoginName::parse("Tanaka@Town.example").unwrap().as_str(),
+            "tanaka@town.example"
+        );
         assert_eq!(LoginName::parse("田中"), Err(LoginNameError::Characters));
     }
 
     #[test]
     fn passwords_have_a_length_floor_and_ceiling() {
-        assert_eq!(NewPassword::parse("short"), Err(PasswordError::TooShort(12)));
+        assert_eq!(
+            NewPassword::parse("short"),
+            Err(PasswordError::TooShort(12))
+        );
         assert!(NewPassword::parse("correct horse battery").is_ok());
         assert!(NewPassword::parse(&"x".repeat(129)).is_err());
-        assert_eq!(format!("{:?}", NewPassword::parse("correct horse battery").unwrap()), "NewPassword(***)");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("correct horse battery").unwrap()),
+            "NewPassword(***)"
+        );
     }
 }

@@ -52,7 +52,10 @@ impl LgCode {
         first5.copy_from_slice(&digits[..5]);
         let expected = check_digit(&first5);
         if digits[5] != expected {
-            return Err(LgCodeError::CheckDigit { code: text.trim().to_owned(), expected });
+            return Err(LgCodeError::CheckDigit {
+                code: text.trim().to_owned(),
+                expected,
+            });
         }
         Ok(Self(digits))
     }
@@ -70,7 +73,11 @@ impl LgCode {
 
 /// The check digit for the first five digits of a municipality code.
 pub fn check_digit(first5: &[u8; 5]) -> u8 {
-    let sum: u32 = first5.iter().zip([6u32, 5, 4, 3, 2]).map(|(d, w)| u32::from(*d) * w).sum();
+    let sum: u32 = first5
+        .iter()
+        .zip([6u32, 5, 4, 3, 2])
+        .map(|(d, w)| u32::from(*d) * w)
+        .sum();
     ((11 - sum % 11) % 10) as u8
 }
 
@@ -109,8 +116,15 @@ mod tests {
 
     #[test]
     fn published_codes_are_accepted() {
-        for code in ["131016", "011002", "271004", "141003", "401307", "472107", "010006", "130001", "434248"] {
-            assert_eq!(LgCode::parse(code).map(|c| c.to_string()), Ok(code.to_owned()), "{code}");
+        for code in [
+            "131016", "011002", "271004", "141003", "401307", "472107", "010006", "130001",
+            "434248",
+        ] {
+            assert_eq!(
+                LgCode::parse(code).map(|c| c.to_string()),
+                Ok(code.to_owned()),
+                "{code}"
+            );
         }
     }
 
@@ -118,13 +132,19 @@ mod tests {
     fn a_wrong_check_digit_names_the_right_one() {
         assert_eq!(
             LgCode::parse("131017"),
-            Err(LgCodeError::CheckDigit { code: "131017".into(), expected: 6 })
+            Err(LgCodeError::CheckDigit {
+                code: "131017".into(),
+                expected: 6
+            })
         );
     }
 
     #[test]
     fn full_width_digits_are_read_as_digits() {
-        assert_eq!(LgCode::parse("４３４２４８").map(|c| c.to_string()), Ok("434248".to_owned()));
+        assert_eq!(
+            LgCode::parse("４３４２４８").map(|c| c.to_string()),
+            Ok("434248".to_owned())
+        );
     }
 
     #[test]

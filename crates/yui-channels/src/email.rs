@@ -29,6 +29,18 @@ pub enum EmailConfigError {
     From(String, String),
 }
 
+impl EmailConfig {
+    /// Checks the URL and the sender without connecting (nothing is started).
+    pub fn validate(&self) -> Result<(), EmailConfigError> {
+        self.from
+            .parse::<Mailbox>()
+            .map_err(|e| EmailConfigError::From(self.from.clone(), e.to_string()))?;
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(&self.smtp_url)
+            .map_err(|e| EmailConfigError::Url(e.to_string()))?;
+        Ok(())
+    }
+}
+
 #[derive(Clone)]
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -36,6 +48,7 @@ pub struct SmtpMailer {
 }
 
 impl SmtpMailer {
+    /// Builds the mailer and its connection pool; must run inside the Tokio runtime.
     pub fn new(config: &EmailConfig) -> Result<Self, EmailConfigError> {
         let from: Mailbox = config
             .from

@@ -28,6 +28,8 @@ pub struct FileConfig {
     pub log: LogSection,
     #[serde(default)]
     pub security: SecuritySection,
+    #[serde(default)]
+    pub email: EmailSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +65,14 @@ pub struct SecuritySection {
     pub max_failures_per_account: Option<u32>,
     pub max_failures_per_address: Option<u32>,
     pub throttle_window_minutes: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSection {
+    pub smtp_url: Option<String>,
+    pub from: Option<String>,
+    pub timeout_secs: Option<u64>,
 }
 
 /// A configuration problem, shown as one line.
@@ -161,6 +171,29 @@ pub struct ServeSettings {
     pub db: DbSettings,
     pub web: WebConfig,
     pub core: CoreSettings,
+    /// `None` when no SMTP server is configured: e-mails then wait in the queue.
+    pub email: Option<yui_channels::EmailConfig>,
+}
+
+pub fn resolve_email(file: &FileConfig) -> Result<Option<yui_channels::EmailConfig>, ConfigError> {
+    let url = env_parse::<String>("YUI_SMTP_URL")?.or_else(|| file.email.smtp_url.clone());
+    let Some(smtp_url) = url else { return Ok(None) };
+    let from = env_parse::<String>("YUI_MAIL_FROM")?
+        .or_else(|| file.email.from.clone())
+        .ok_or_else(|| {
+            ConfigError("email.from (YUI_MAIL_FROM) is required when an SMTP URL is set".into())
+        })?;
+    let timeout = env_parse("YUI_SMTP_TIMEOUT_SECS")?
+        .or(file.email.timeout_secs)
+        .unwrap_or(30);
+    let config = yui_channels::EmailConfig {
+        smtp_url,
+        from,
+        timeout: Duration::from_secs(timeout.max(1)),
+    };
+    // Check the URL and sender now rather than at the first e-mail.
+    config.validate().map_err(|e| ConfigError(format!("e-mail: {e}")))?;
+    Ok(Some(config))
 }
 
 pub fn resolve_serve(
@@ -204,6 +237,7 @@ pub fn resolve_serve(
         db: resolve_db(&args.db, file, default_dir)?,
         web,
         core: resolve_core(file)?,
+        email: resolve_email(file)?,
     })
 }
 
@@ -295,6 +329,22 @@ mod tests {
         let file = parse_file("[database]\nsqlite_synchronous = \"sometimes\"\n").unwrap();
         let err = resolve_db(&DbArgs::default(), &file, Path::new("x")).unwrap_err();
         assert!(err.0.contains("full or extra"), "{}", err.0);
+    }
+
+    #[test]
+    fn an_smtp_url_needs_a_sender_and_must_parse() {
+        let file = parse_file("[email]\nsmtp_url = \"smtp://127.0.0.1:25\"\n").unwrap();
+        assert!(resolve_email(&file).unwrap_err().0.contains("email.from"));
+        let file = parse_file("[email]\nsmtp_url = \"smtp://127.0.0.1:25\"\nfrom = \"小国町 <noreply@town.example>\"\n").unwrap();
+        assert!(resolve_email(&file).unwrap().is_some());
+        let file = parse_file("[email]\nsmtp_url = \"ftp://x\"\nfrom = \"a@b.example\"\n").unwrap();
+        assert!(
+            resolve_email(&file)
+                .unwrap_err()
+                .0
+                .starts_with("e-mail: invalid SMTP URL")
+        );
+        assert!(resolve_email(&FileConfig::default()).unwrap().is_none());
     }
 
     #[test]

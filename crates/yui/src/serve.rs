@@ -64,7 +64,22 @@ pub async fn run(
     let state = yui_web::AppState::new(yui.clone(), settings.web.clone());
     let app = yui_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
 
-    let sweeper = tokio::spawn(sweep_sessions(yui));
+    let sweeper = tokio::spawn(sweep_sessions(yui.clone()));
+    let channels = match &settings.email {
+        Some(config) => yui_channels::Channels {
+            email: Some(
+                yui_channels::SmtpMailer::new(config)
+                    .map_err(|e| CliError::Config(format!("e-mail: {e}")))?,
+            ),
+        },
+        None => {
+            tracing::warn!(
+                "no SMTP server configured (email.smtp_url): e-mails will wait in the queue"
+            );
+            yui_channels::Channels::default()
+        }
+    };
+    let worker = tokio::spawn(run_jobs(yui.clone(), channels));
     tracing::info!(
         listen = %settings.listen,
         url = %settings.web.public_url,
@@ -78,9 +93,41 @@ pub async fn run(
         .context("the HTTP server stopped with an error")
         .map_err(|e| CliError::Runtime(format!("{e:#}")))?;
     sweeper.abort();
+    worker.abort();
     store.close().await;
     tracing::info!("Yui stopped");
     Ok(())
+}
+
+/// Runs due jobs one after another; when none is due, checks again a second later. Publishes
+/// the queue's size as the `yui_jobs` gauge.
+async fn run_jobs(yui: Yui, channels: yui_channels::Channels) {
+    let mut idle_rounds: u32 = 0;
+    loop {
+        match yui.run_next_job(&channels).await {
+            Ok(Some(_)) => {
+                idle_rounds = 0;
+                continue;
+            }
+            Ok(None) => idle_rounds = idle_rounds.saturating_add(1),
+            Err(e) => {
+                tracing::warn!(error = %e, "job worker could not reach the queue");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+        if idle_rounds % 15 == 1
+            && let Ok(c) = yui.job_counts().await
+        {
+            for (status, n) in [
+                ("pending", c.pending),
+                ("running", c.running),
+                ("failed", c.failed),
+            ] {
+                metrics::gauge!("yui_jobs", "status" => status).set(n as f64);
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 async fn sweep_sessions(yui: Yui) {

@@ -19,6 +19,8 @@ pub enum Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffActor {
     pub user_id: UserId,
+    /// The login name, recorded in the audit trail as it was at the time.
+    pub login: String,
     pub tenant_id: TenantId,
     pub role: Role,
     pub department_id: Option<DepartmentId>,
@@ -63,6 +65,28 @@ pub fn allows(role: Role, permission: Permission) -> bool {
 }
 
 impl Actor {
+    /// How this actor appears in the audit trail: kind, id and label.
+    pub fn audit_identity(&self) -> (crate::audit::ActorKind, Option<i64>, String) {
+        match self {
+            Actor::Operator => (
+                crate::audit::ActorKind::Operator,
+                None,
+                "operator".to_owned(),
+            ),
+            Actor::Staff(s) => (
+                crate::audit::ActorKind::Staff,
+                Some(s.user_id.0),
+                s.login.clone(),
+            ),
+        }
+    }
+
+    /// An audit entry for `action` by this actor in `tenant`.
+    pub fn audit(&self, tenant: Option<TenantId>, action: &str) -> crate::audit::AuditEntry {
+        let (kind, id, label) = self.audit_identity();
+        crate::audit::AuditEntry::new(tenant, kind, id, &label, action)
+    }
+
     /// Succeeds if the actor may do `permission` in `tenant`. Staff of another tenant get
     /// `NotFound`, staff of this tenant without the permission get `Forbidden`.
     pub fn require(&self, permission: Permission, tenant: TenantId) -> Result<(), CoreError> {
@@ -90,6 +114,7 @@ mod tests {
     fn staff(role: Role, tenant: i64) -> Actor {
         Actor::Staff(StaffActor {
             user_id: UserId(1),
+            login: "tanaka".into(),
             tenant_id: TenantId(tenant),
             role,
             department_id: None,

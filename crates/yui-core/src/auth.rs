@@ -9,6 +9,7 @@ use yui_domain::tenant::{LoginName, TenantSlug};
 
 use crate::Yui;
 use crate::actor::{Actor, StaffActor};
+use crate::audit::{ActorKind, AuditEntry};
 use crate::error::CoreError;
 use crate::model::{SessionRecord, StaffUser, Tenant};
 use crate::password::{verify_against_dummy, verify_password};
@@ -34,6 +35,7 @@ impl StaffSession {
     pub fn actor(&self) -> Actor {
         Actor::Staff(StaffActor {
             user_id: self.user.id,
+            login: self.user.login.as_str().to_owned(),
             tenant_id: self.user.tenant_id,
             role: self.user.role,
             department_id: self.user.department_id,
@@ -101,13 +103,23 @@ impl Yui {
                 false
             }
         };
-        let (Some(tenant), Some((user, _)), true) = (tenant, credentials, verified) else {
+        let (Some(tenant), Some((user, _)), true) = (tenant.clone(), credentials, verified) else {
             for key in [account_key.as_deref(), address_key.as_deref()]
                 .into_iter()
                 .flatten()
             {
                 self.store().record_failure(key, now, window_start).await?;
             }
+            let attempted: String = login.trim().chars().take(100).collect();
+            let audit = AuditEntry::new(
+                tenant.as_ref().map(|t| t.id),
+                ActorKind::Staff,
+                None,
+                &attempted,
+                "staff.sign_in_failed",
+            )
+            .client(client);
+            self.store().append_audit(&audit, now).await?;
             tracing::info!(event = "sign_in.failed", "staff sign-in failed");
             return Err(failed_sign_in());
         };
@@ -125,7 +137,15 @@ impl Yui {
             last_seen_at: now,
             expires_at: now + self.settings().session_absolute,
         };
-        self.store().create_session(&record).await?;
+        let audit = AuditEntry::new(
+            Some(tenant.id),
+            ActorKind::Staff,
+            Some(user.id.0),
+            user.login.as_str(),
+            "staff.sign_in",
+        )
+        .client(client);
+        self.store().create_session(&record, &audit).await?;
         tracing::info!(event = "sign_in.ok", tenant.id = %tenant.id, user.id = %user.id, "staff signed in");
         Ok(SignedIn {
             token,
@@ -184,9 +204,14 @@ impl Yui {
         }))
     }
 
-    /// Ends the session with this token, if it exists.
-    pub async fn sign_out(&self, token: &str) -> Result<(), CoreError> {
-        self.store().delete_session(&hash_token(token)).await?;
+    /// Ends the session with this token, if it exists, and records the sign-out.
+    pub async fn sign_out(&self, session: &StaffSession, token: &str) -> Result<(), CoreError> {
+        let audit = session
+            .actor()
+            .audit(Some(session.tenant.id), "staff.sign_out");
+        self.store()
+            .delete_session(&hash_token(token), self.clock().now(), Some(&audit))
+            .await?;
         Ok(())
     }
 

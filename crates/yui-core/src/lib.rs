@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod error;

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use yui_domain::tenant::{LoginName, TenantSlug};
 
+use crate::audit::{AuditEntry, AuditEvent, ChainHead};
 use crate::jobs::{Job, JobCounts, JobId, NewJob};
 use crate::model::{
     Department, DepartmentId, NewStaffUser, NewTenant, SessionRecord, StaffUser, Tenant, TenantId,
@@ -33,7 +34,12 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
 pub trait TenantStore: Send + Sync {
-    async fn create_tenant(&self, new: &NewTenant, now: OffsetDateTime) -> StoreResult<Tenant>;
+    async fn create_tenant(
+        &self,
+        new: &NewTenant,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<Tenant>;
     async fn tenant_by_slug(&self, slug: &TenantSlug) -> StoreResult<Option<Tenant>>;
     async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
     async fn tenants(&self) -> StoreResult<Vec<Tenant>>;
@@ -42,6 +48,7 @@ pub trait TenantStore: Send + Sync {
         tenant: TenantId,
         name: &str,
         now: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> StoreResult<Department>;
     async fn departments(&self, tenant: TenantId) -> StoreResult<Vec<Department>>;
     async fn department_by_name(
@@ -53,7 +60,12 @@ pub trait TenantStore: Send + Sync {
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
-    async fn create_user(&self, new: &NewStaffUser, now: OffsetDateTime) -> StoreResult<StaffUser>;
+    async fn create_user(
+        &self,
+        new: &NewStaffUser,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<StaffUser>;
     async fn user(&self, tenant: TenantId, id: UserId) -> StoreResult<Option<StaffUser>>;
     /// The user and their password hash, for sign-in.
     async fn user_credentials(
@@ -69,6 +81,7 @@ pub trait UserStore: Send + Sync {
         id: UserId,
         hash: &str,
         now: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> StoreResult<()>;
     /// Disables or re-enables a user; disabling ends every session of the user, atomically.
     async fn set_user_disabled(
@@ -77,6 +90,7 @@ pub trait UserStore: Send + Sync {
         id: UserId,
         disabled: bool,
         now: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> StoreResult<()>;
     async fn set_user_department(
         &self,
@@ -89,7 +103,8 @@ pub trait UserStore: Send + Sync {
 
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// Stores a new session and records the sign-in, atomically.
+    async fn create_session(&self, session: &SessionRecord, audit: &AuditEntry) -> StoreResult<()>;
     /// The live session with this token hash and its user, if the session has not passed its
     /// hard expiry at `now`, its idle limit since `idle_since`, and the user is not disabled.
     async fn live_session(
@@ -99,7 +114,14 @@ pub trait SessionStore: Send + Sync {
         idle_since: OffsetDateTime,
     ) -> StoreResult<Option<(SessionRecord, StaffUser)>>;
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<()>;
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Ends a session; records `audit` (a sign-out) in the same transaction if given and the
+    /// session existed.
+    async fn delete_session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()>;
     /// Removes sessions past their hard expiry or idle since before `idle_since`; returns how many.
     async fn delete_expired_sessions(
         &self,
@@ -152,9 +174,50 @@ pub trait JobStore: Send + Sync {
     async fn job_counts(&self) -> StoreResult<JobCounts>;
 }
 
+/// Filters for browsing a municipality's audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub actor_id: Option<i64>,
+    pub action_prefix: Option<String>,
+    pub person_key: Option<String>,
+    pub subject: Option<(String, String)>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    /// Show events older than this position (newest first paging).
+    pub before_seq: Option<i64>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends one event to its chain.
+    async fn append_audit(
+        &self,
+        entry: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> StoreResult<AuditEvent>;
+    /// Every chain's recorded head.
+    async fn audit_chains(&self) -> StoreResult<Vec<ChainHead>>;
+    /// Events of a chain with `seq > after_seq`, in order.
+    async fn audit_page(
+        &self,
+        chain_key: i64,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>>;
+    /// A municipality's events matching `query`, newest first.
+    async fn audit_events(
+        &self,
+        tenant: TenantId,
+        query: &AuditQuery,
+    ) -> StoreResult<Vec<AuditEvent>>;
+}
+
 /// Everything Yui stores, behind one object chosen at start-up from the database URL.
 #[async_trait]
-pub trait Store: TenantStore + UserStore + SessionStore + ThrottleStore + JobStore {
+pub trait Store:
+    TenantStore + UserStore + SessionStore + ThrottleStore + JobStore + AuditStore
+{
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;
     /// `sqlite` or `postgres`.

@@ -100,9 +100,14 @@ impl Yui {
                 "validated tenant input went missing".into(),
             ));
         };
+        let audit = actor
+            .audit(None, "tenant.create")
+            .detail(&serde_json::json!({
+                "slug": slug.as_str(), "code": code.to_string(), "name": name.as_str(),
+            }));
         let tenant = self
             .store()
-            .create_tenant(&NewTenant { slug, code, name }, self.clock().now())
+            .create_tenant(&NewTenant { slug, code, name }, self.clock().now(), &audit)
             .await?;
         tracing::info!(event = "tenant.created", tenant.id = %tenant.id, "municipality created");
         Ok(tenant)
@@ -143,7 +148,14 @@ impl Yui {
         };
         Ok(self
             .store()
-            .create_department(tenant, name.as_str(), self.clock().now())
+            .create_department(
+                tenant,
+                name.as_str(),
+                self.clock().now(),
+                &actor
+                    .audit(Some(tenant), "department.create")
+                    .detail(&serde_json::json!({ "name": name.as_str() })),
+            )
             .await?)
     }
 
@@ -217,7 +229,14 @@ impl Yui {
             department_id: department.map(|d| d.id),
             password_hash: hash_password(&password).await?,
         };
-        let user = self.store().create_user(&new, self.clock().now()).await?;
+        let audit = actor
+            .audit(Some(tenant), "user.create")
+            .subject("user", new.login.as_str())
+            .detail(&serde_json::json!({ "role": new.role.as_str() }));
+        let user = self
+            .store()
+            .create_user(&new, self.clock().now(), &audit)
+            .await?;
         tracing::info!(event = "user.created", tenant.id = %tenant, user.id = %user.id, "staff account created");
         Ok(user)
     }
@@ -266,7 +285,15 @@ impl Yui {
         };
         let hash = hash_password(&password).await?;
         self.store()
-            .set_password_hash(tenant, user.id, &hash, self.clock().now())
+            .set_password_hash(
+                tenant,
+                user.id,
+                &hash,
+                self.clock().now(),
+                &actor
+                    .audit(Some(tenant), "user.password_reset")
+                    .subject("user", user.id),
+            )
             .await?;
         tracing::info!(event = "user.password_reset", tenant.id = %tenant, user.id = %user.id, "password reset");
         Ok(())
@@ -283,7 +310,22 @@ impl Yui {
         actor.require(Permission::ManageStaff, tenant)?;
         let user = self.user_by_login(tenant, login).await?;
         self.store()
-            .set_user_disabled(tenant, user.id, disabled, self.clock().now())
+            .set_user_disabled(
+                tenant,
+                user.id,
+                disabled,
+                self.clock().now(),
+                &actor
+                    .audit(
+                        Some(tenant),
+                        if disabled {
+                            "user.disable"
+                        } else {
+                            "user.enable"
+                        },
+                    )
+                    .subject("user", user.id),
+            )
             .await?;
         tracing::info!(event = "user.disabled", tenant.id = %tenant, user.id = %user.id, disabled, "account state changed");
         Ok(StaffUser { disabled, ..user })

@@ -7,6 +7,7 @@
 //! rows decode the same way from either.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod error;
 mod jobs;
 pub mod open;

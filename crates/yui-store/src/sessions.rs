@@ -3,17 +3,21 @@
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use yui_core::audit::AuditEntry;
 use yui_core::model::{SessionRecord, StaffUser, UserId};
 use yui_core::ports::{SessionStore, StoreResult};
 
+use crate::audit::append_audit;
 use crate::error::map;
 use crate::rows::{SessionRow, UserRow, ms, user_columns};
 use crate::{SqlStore, with_pool};
 
 #[async_trait]
 impl SessionStore for SqlStore {
-    async fn create_session(&self, s: &SessionRecord) -> StoreResult<()> {
+    async fn create_session(&self, s: &SessionRecord, audit: &AuditEntry) -> StoreResult<()> {
+        let head_sql = self.audit_head_sql();
         with_pool!(self, write, |pool| {
+            let mut tx = pool.begin().await.map_err(map)?;
             sqlx::query(
                 "INSERT INTO staff_session (token_hash, user_id, tenant_id, csrf_token, created_at, \
                  last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -25,12 +29,12 @@ impl SessionStore for SqlStore {
             .bind(ms(s.created_at))
             .bind(ms(s.last_seen_at))
             .bind(ms(s.expires_at))
-            .execute(pool)
+            .execute(&mut *tx)
             .await
-            .map(|r| r.rows_affected())
+            .map_err(map)?;
+            append_audit!(tx, audit, s.created_at, head_sql);
+            tx.commit().await.map_err(map)
         })
-        .map_err(map)?;
-        Ok(())
     }
 
     async fn live_session(
@@ -86,16 +90,26 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+    async fn delete_session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        let head_sql = self.audit_head_sql();
         with_pool!(self, write, |pool| {
-            sqlx::query("DELETE FROM staff_session WHERE token_hash = $1")
+            let mut tx = pool.begin().await.map_err(map)?;
+            let deleted = sqlx::query("DELETE FROM staff_session WHERE token_hash = $1")
                 .bind(token_hash)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
-                .map(|r| r.rows_affected())
+                .map_err(map)?
+                .rows_affected();
+            if let (Some(entry), 1..) = (audit, deleted) {
+                append_audit!(tx, entry, now, head_sql);
+            }
+            tx.commit().await.map_err(map)
         })
-        .map_err(map)?;
-        Ok(())
     }
 
     async fn delete_expired_sessions(

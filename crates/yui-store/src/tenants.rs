@@ -2,10 +2,12 @@
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use yui_core::audit::AuditEntry;
 use yui_core::model::{Department, NewTenant, Tenant, TenantId};
 use yui_core::ports::{StoreResult, TenantStore};
 use yui_domain::tenant::TenantSlug;
 
+use crate::audit::append_audit;
 use crate::error::map;
 use crate::rows::{DepartmentRow, TenantRow, ms};
 use crate::{SqlStore, with_pool};
@@ -18,21 +20,31 @@ macro_rules! tenant_columns {
 
 #[async_trait]
 impl TenantStore for SqlStore {
-    async fn create_tenant(&self, new: &NewTenant, now: OffsetDateTime) -> StoreResult<Tenant> {
+    async fn create_tenant(
+        &self,
+        new: &NewTenant,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<Tenant> {
         let sql = concat!(
             "INSERT INTO tenant (slug, code, name, created_at) VALUES ($1, $2, $3, $4) RETURNING ",
             tenant_columns!()
         );
+        let head_sql = self.audit_head_sql();
         let row: TenantRow = with_pool!(self, write, |pool| {
-            sqlx::query_as(sql)
+            let mut tx = pool.begin().await.map_err(map)?;
+            let row: TenantRow = sqlx::query_as(sql)
                 .bind(new.slug.as_str())
                 .bind(new.code.to_string())
                 .bind(new.name.as_str())
                 .bind(ms(now))
-                .fetch_one(pool)
+                .fetch_one(&mut *tx)
                 .await
-        })
-        .map_err(map)?;
+                .map_err(map)?;
+            append_audit!(tx, audit, now, head_sql);
+            tx.commit().await.map_err(map)?;
+            Ok::<_, yui_core::ports::StoreError>(row)
+        })?;
         row.try_into()
     }
 
@@ -74,19 +86,25 @@ impl TenantStore for SqlStore {
         tenant: TenantId,
         name: &str,
         now: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> StoreResult<Department> {
+        let head_sql = self.audit_head_sql();
         let row: DepartmentRow = with_pool!(self, write, |pool| {
-            sqlx::query_as(
+            let mut tx = pool.begin().await.map_err(map)?;
+            let row: DepartmentRow = sqlx::query_as(
                 "INSERT INTO department (tenant_id, name, created_at) VALUES ($1, $2, $3) \
                  RETURNING department_id, tenant_id, name",
             )
             .bind(tenant.0)
             .bind(name)
             .bind(ms(now))
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await
-        })
-        .map_err(map)?;
+            .map_err(map)?;
+            append_audit!(tx, audit, now, head_sql);
+            tx.commit().await.map_err(map)?;
+            Ok::<_, yui_core::ports::StoreError>(row)
+        })?;
         row.try_into()
     }
 

@@ -3,25 +3,34 @@
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use yui_core::audit::AuditEntry;
 use yui_core::model::{DepartmentId, NewStaffUser, StaffUser, TenantId, UserId};
 use yui_core::ports::{StoreError, StoreResult, UserStore};
 use yui_domain::tenant::LoginName;
 
+use crate::audit::append_audit;
 use crate::error::map;
 use crate::rows::{UserRow, ms, user_columns};
 use crate::{SqlStore, with_pool};
 
 #[async_trait]
 impl UserStore for SqlStore {
-    async fn create_user(&self, new: &NewStaffUser, now: OffsetDateTime) -> StoreResult<StaffUser> {
+    async fn create_user(
+        &self,
+        new: &NewStaffUser,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<StaffUser> {
         let sql = concat!(
             "INSERT INTO staff_user (tenant_id, login, display_name, role, department_id, \
              password_hash, disabled, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $7) RETURNING ",
             user_columns!()
         );
+        let head_sql = self.audit_head_sql();
         let row: UserRow = with_pool!(self, write, |pool| {
-            sqlx::query_as(sql)
+            let mut tx = pool.begin().await.map_err(map)?;
+            let row: UserRow = sqlx::query_as(sql)
                 .bind(new.tenant_id.0)
                 .bind(new.login.as_str())
                 .bind(new.display_name.as_str())
@@ -29,16 +38,19 @@ impl UserStore for SqlStore {
                 .bind(new.department_id.map(|d| d.0))
                 .bind(&new.password_hash)
                 .bind(ms(now))
-                .fetch_one(pool)
+                .fetch_one(&mut *tx)
                 .await
-        })
-        .map_err(|e| match map(e) {
-            // SQLite does not name the violated foreign key; the department is the only
-            // reference the caller chooses.
-            StoreError::Conflict { field: "reference" } => StoreError::Conflict {
-                field: "department",
-            },
-            other => other,
+                .map_err(|e| match map(e) {
+                    // SQLite does not name the violated foreign key; the department is the
+                    // only reference the caller chooses.
+                    StoreError::Conflict { field: "reference" } => StoreError::Conflict {
+                        field: "department",
+                    },
+                    other => other,
+                })?;
+            append_audit!(tx, audit, now, head_sql);
+            tx.commit().await.map_err(map)?;
+            Ok::<_, StoreError>(row)
         })?;
         StaffUser::try_from(&row)
     }
@@ -101,7 +113,10 @@ impl UserStore for SqlStore {
         id: UserId,
         hash: &str,
         now: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> StoreResult<()> {
+        let at = now;
+        let head_sql = self.audit_head_sql();
         let now = ms(now);
         with_pool!(self, write, |pool| {
             let mut tx = pool.begin().await.map_err(map)?;
@@ -126,6 +141,7 @@ impl UserStore for SqlStore {
                 .await
                 .map(|r| r.rows_affected())
                 .map_err(map)?;
+            append_audit!(tx, audit, at, head_sql);
             tx.commit().await.map_err(map)
         })
     }
@@ -136,7 +152,10 @@ impl UserStore for SqlStore {
         id: UserId,
         disabled: bool,
         now: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> StoreResult<()> {
+        let at = now;
+        let head_sql = self.audit_head_sql();
         let now = ms(now);
         with_pool!(self, write, |pool| {
             let mut tx = pool.begin().await.map_err(map)?;
@@ -163,6 +182,7 @@ impl UserStore for SqlStore {
                     .map(|r| r.rows_affected())
                     .map_err(map)?;
             }
+            append_audit!(tx, audit, at, head_sql);
             tx.commit().await.map_err(map)
         })
     }

@@ -4,6 +4,7 @@
 
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
+use yui_core::audit::{ActorKind, AuditEntry};
 use yui_core::model::{NewStaffUser, NewTenant, SessionRecord, Tenant, TenantId};
 use yui_core::ports::{SessionStore, Store, StoreError, TenantStore, ThrottleStore, UserStore};
 use yui_domain::japan::LgCode;
@@ -11,6 +12,10 @@ use yui_domain::tenant::{DisplayName, LoginName, Role, TenantSlug};
 use yui_testkit::{TestDb, on_both_backends};
 
 const T0: OffsetDateTime = datetime!(2026-04-01 00:00 UTC);
+
+fn op() -> AuditEntry {
+    AuditEntry::new(None, ActorKind::Operator, None, "operator", "test.change")
+}
 
 fn new_tenant(slug: &str, code: &str, name: &str) -> NewTenant {
     NewTenant {
@@ -22,7 +27,7 @@ fn new_tenant(slug: &str, code: &str, name: &str) -> NewTenant {
 
 async fn oguni(db: &TestDb) -> Tenant {
     db.store
-        .create_tenant(&new_tenant("oguni", "434248", "小国町"), T0)
+        .create_tenant(&new_tenant("oguni", "434248", "小国町"), T0, &op())
         .await
         .unwrap()
 }
@@ -67,7 +72,7 @@ async fn a_duplicate_slug_or_code_conflicts_on_that_field(db: &TestDb) {
     oguni(db).await;
     let same_slug = db
         .store
-        .create_tenant(&new_tenant("oguni", "131016", "千代田区"), T0)
+        .create_tenant(&new_tenant("oguni", "131016", "千代田区"), T0, &op())
         .await;
     assert_eq!(
         same_slug.unwrap_err(),
@@ -75,7 +80,7 @@ async fn a_duplicate_slug_or_code_conflicts_on_that_field(db: &TestDb) {
     );
     let same_code = db
         .store
-        .create_tenant(&new_tenant("oguni2", "434248", "小国"), T0)
+        .create_tenant(&new_tenant("oguni2", "434248", "小国"), T0, &op())
         .await;
     assert_eq!(
         same_code.unwrap_err(),
@@ -92,24 +97,24 @@ async fn department_names_are_unique_within_a_town_only(db: &TestDb) {
     let a = oguni(db).await;
     let b = db
         .store
-        .create_tenant(&new_tenant("chiyoda", "131016", "千代田区"), T0)
+        .create_tenant(&new_tenant("chiyoda", "131016", "千代田区"), T0, &op())
         .await
         .unwrap();
     let d = db
         .store
-        .create_department(a.id, "総務課", T0)
+        .create_department(a.id, "総務課", T0, &op())
         .await
         .unwrap();
     assert_eq!(d.name.as_str(), "総務課");
     assert_eq!(
         db.store
-            .create_department(a.id, "総務課", T0)
+            .create_department(a.id, "総務課", T0, &op())
             .await
             .unwrap_err(),
         StoreError::Conflict { field: "name" }
     );
     db.store
-        .create_department(b.id, "総務課", T0)
+        .create_department(b.id, "総務課", T0, &op())
         .await
         .unwrap();
     assert_eq!(db.store.departments(a.id).await.unwrap(), vec![d.clone()]);
@@ -127,18 +132,18 @@ async fn a_user_cannot_belong_to_another_towns_department(db: &TestDb) {
     let a = oguni(db).await;
     let b = db
         .store
-        .create_tenant(&new_tenant("chiyoda", "131016", "千代田区"), T0)
+        .create_tenant(&new_tenant("chiyoda", "131016", "千代田区"), T0, &op())
         .await
         .unwrap();
     let b_dept = db
         .store
-        .create_department(b.id, "総務課", T0)
+        .create_department(b.id, "総務課", T0, &op())
         .await
         .unwrap();
     let mut user = new_user(a.id, "tanaka", Role::Reviewer);
     user.department_id = Some(b_dept.id);
     assert_eq!(
-        db.store.create_user(&user, T0).await.unwrap_err(),
+        db.store.create_user(&user, T0, &op()).await.unwrap_err(),
         StoreError::Conflict {
             field: "department"
         }
@@ -150,25 +155,25 @@ async fn login_names_are_unique_per_town_and_may_repeat_across_towns(db: &TestDb
     let a = oguni(db).await;
     let b = db
         .store
-        .create_tenant(&new_tenant("chiyoda", "131016", "千代田区"), T0)
+        .create_tenant(&new_tenant("chiyoda", "131016", "千代田区"), T0, &op())
         .await
         .unwrap();
     let u = db
         .store
-        .create_user(&new_user(a.id, "tanaka", Role::Reviewer), T0)
+        .create_user(&new_user(a.id, "tanaka", Role::Reviewer), T0, &op())
         .await
         .unwrap();
     assert_eq!(u.role, Role::Reviewer);
     assert!(!u.disabled);
     assert_eq!(
         db.store
-            .create_user(&new_user(a.id, "tanaka", Role::Admin), T0)
+            .create_user(&new_user(a.id, "tanaka", Role::Admin), T0, &op())
             .await
             .unwrap_err(),
         StoreError::Conflict { field: "login" }
     );
     db.store
-        .create_user(&new_user(b.id, "tanaka", Role::Admin), T0)
+        .create_user(&new_user(b.id, "tanaka", Role::Admin), T0, &op())
         .await
         .unwrap();
     let (found, hash) = db
@@ -190,10 +195,13 @@ async fn a_session_lives_until_idle_or_absolute_expiry(db: &TestDb) {
     let t = oguni(db).await;
     let u = db
         .store
-        .create_user(&new_user(t.id, "tanaka", Role::Viewer), T0)
+        .create_user(&new_user(t.id, "tanaka", Role::Viewer), T0, &op())
         .await
         .unwrap();
-    db.store.create_session(&session(&u, "h1")).await.unwrap();
+    db.store
+        .create_session(&session(&u, "h1"), &op())
+        .await
+        .unwrap();
     let idle = Duration::minutes(30);
     let live = |now: OffsetDateTime| async move {
         db.store
@@ -233,26 +241,35 @@ async fn disabling_a_user_or_changing_the_password_ends_all_sessions(db: &TestDb
     let t = oguni(db).await;
     let u = db
         .store
-        .create_user(&new_user(t.id, "tanaka", Role::Viewer), T0)
+        .create_user(&new_user(t.id, "tanaka", Role::Viewer), T0, &op())
         .await
         .unwrap();
-    db.store.create_session(&session(&u, "h1")).await.unwrap();
-    db.store.create_session(&session(&u, "h2")).await.unwrap();
+    db.store
+        .create_session(&session(&u, "h1"), &op())
+        .await
+        .unwrap();
+    db.store
+        .create_session(&session(&u, "h2"), &op())
+        .await
+        .unwrap();
     assert_eq!(db.store.session_count(u.id).await.unwrap(), 2);
     db.store
-        .set_user_disabled(t.id, u.id, true, T0)
+        .set_user_disabled(t.id, u.id, true, T0, &op())
         .await
         .unwrap();
     assert_eq!(db.store.session_count(u.id).await.unwrap(), 0);
     assert!(db.store.user(t.id, u.id).await.unwrap().unwrap().disabled);
 
     db.store
-        .set_user_disabled(t.id, u.id, false, T0)
+        .set_user_disabled(t.id, u.id, false, T0, &op())
         .await
         .unwrap();
-    db.store.create_session(&session(&u, "h3")).await.unwrap();
     db.store
-        .set_password_hash(t.id, u.id, "$argon2id$new", T0)
+        .create_session(&session(&u, "h3"), &op())
+        .await
+        .unwrap();
+    db.store
+        .set_password_hash(t.id, u.id, "$argon2id$new", T0, &op())
         .await
         .unwrap();
     assert_eq!(db.store.session_count(u.id).await.unwrap(), 0);
@@ -269,10 +286,13 @@ async fn a_disabled_users_session_is_dead_even_before_it_is_deleted(db: &TestDb)
     let t = oguni(db).await;
     let u = db
         .store
-        .create_user(&new_user(t.id, "tanaka", Role::Viewer), T0)
+        .create_user(&new_user(t.id, "tanaka", Role::Viewer), T0, &op())
         .await
         .unwrap();
-    db.store.create_session(&session(&u, "h1")).await.unwrap();
+    db.store
+        .create_session(&session(&u, "h1"), &op())
+        .await
+        .unwrap();
     assert!(
         db.store
             .live_session("h1", T0, T0 - Duration::minutes(30))
@@ -282,10 +302,13 @@ async fn a_disabled_users_session_is_dead_even_before_it_is_deleted(db: &TestDb)
     );
     // Another node could still hold the row for a moment; the join on the user decides.
     db.store
-        .set_user_disabled(t.id, u.id, true, T0)
+        .set_user_disabled(t.id, u.id, true, T0, &op())
         .await
         .unwrap();
-    db.store.create_session(&session(&u, "h2")).await.unwrap();
+    db.store
+        .create_session(&session(&u, "h2"), &op())
+        .await
+        .unwrap();
     assert!(
         db.store
             .live_session("h2", T0, T0 - Duration::minutes(30))
@@ -299,20 +322,22 @@ async fn changes_to_a_user_of_another_town_find_nothing(db: &TestDb) {
     let a = oguni(db).await;
     let b = db
         .store
-        .create_tenant(&new_tenant("chiyoda", "131016", "千代田区"), T0)
+        .create_tenant(&new_tenant("chiyoda", "131016", "千代田区"), T0, &op())
         .await
         .unwrap();
     let u = db
         .store
-        .create_user(&new_user(a.id, "tanaka", Role::Viewer), T0)
+        .create_user(&new_user(a.id, "tanaka", Role::Viewer), T0, &op())
         .await
         .unwrap();
     assert_eq!(
-        db.store.set_user_disabled(b.id, u.id, true, T0).await,
+        db.store
+            .set_user_disabled(b.id, u.id, true, T0, &op())
+            .await,
         Err(StoreError::NotFound)
     );
     assert_eq!(
-        db.store.set_password_hash(b.id, u.id, "x", T0).await,
+        db.store.set_password_hash(b.id, u.id, "x", T0, &op()).await,
         Err(StoreError::NotFound)
     );
     assert!(!db.store.user(a.id, u.id).await.unwrap().unwrap().disabled);
@@ -322,13 +347,16 @@ async fn expired_sessions_are_swept(db: &TestDb) {
     let t = oguni(db).await;
     let u = db
         .store
-        .create_user(&new_user(t.id, "tanaka", Role::Viewer), T0)
+        .create_user(&new_user(t.id, "tanaka", Role::Viewer), T0, &op())
         .await
         .unwrap();
-    db.store.create_session(&session(&u, "old")).await.unwrap();
+    db.store
+        .create_session(&session(&u, "old"), &op())
+        .await
+        .unwrap();
     let mut fresh = session(&u, "fresh");
     fresh.last_seen_at = T0 + Duration::hours(1);
-    db.store.create_session(&fresh).await.unwrap();
+    db.store.create_session(&fresh, &op()).await.unwrap();
     let now = T0 + Duration::hours(1);
     let swept = db
         .store

@@ -52,6 +52,52 @@ impl TestDb {
         (yui, clock)
     }
 
+    /// Runs SQL on its own connection, bypassing the store: for tests that play an attacker
+    /// with database access, or that corrupt data on purpose. Panics if the SQL fails.
+    pub async fn raw_execute(&self, sql: &str) {
+        self.try_raw_execute(sql).await.expect("raw SQL");
+    }
+
+    /// Like [`TestDb::raw_execute`], returning the database's error message.
+    pub async fn try_raw_execute(&self, sql: &str) -> Result<(), String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match &self.target {
+            DatabaseTarget::Sqlite { data_dir } => {
+                let url = format!(
+                    "sqlite://{}",
+                    data_dir.join(yui_store::open::SQLITE_FILE).display()
+                );
+                let mut c = sqlx::SqliteConnection::connect(&url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let result = sqlx::raw_sql(sql)
+                    .execute(&mut c)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+                let _ = c.close().await;
+                result
+            }
+            DatabaseTarget::Postgres { url } => {
+                let mut c = sqlx::PgConnection::connect(url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let result = sqlx::raw_sql(sql)
+                    .execute(&mut c)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+                let _ = c.close().await;
+                result
+            }
+        }
+    }
+
+    /// Whether this database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.target, DatabaseTarget::Postgres { .. })
+    }
+
     /// The SQLite data directory, if this is a SQLite database.
     pub fn data_dir(&self) -> Option<&std::path::Path> {
         match &self.cleanup {

@@ -123,7 +123,10 @@ impl SmtpServer {
                     to: addresses(m.to()),
                     from: addresses(m.from()).join(","),
                     subject: m.subject().unwrap_or_default().to_owned(),
-                    body: m.body_text(0).map(std::borrow::Cow::into_owned).unwrap_or_default(),
+                    body: m
+                        .body_text(0)
+                        .map(std::borrow::Cow::into_owned)
+                        .unwrap_or_default(),
                     message_id: m.message_id().unwrap_or_default().to_owned(),
                 })
             })

@@ -421,7 +421,61 @@ async fn the_next_parameter_cannot_send_staff_elsewhere(db: &TestDb) {
     assert_eq!(r.headers()[LOCATION], "/oguni/staff");
 }
 
+async fn sign_ins_failures_and_sign_outs_are_in_the_audit_trail(db: &TestDb) {
+    use yui_core::ports::{AuditQuery, AuditStore};
+    let app = support::app(db, WebConfig::default()).await;
+    let base = support::serve(&app).await;
+    let client = support::client();
+    support::sign_in(&client, &base, "oguni", "admin", "wrong wrong wrong").await;
+    support::sign_in(&client, &base, "oguni", "admin", support::PASSWORD).await;
+    let home = client
+        .get(format!("{base}/oguni/staff"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = support::csrf_token(&home);
+    client
+        .post(format!("{base}/oguni/staff/logout"))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let q = AuditQuery {
+        action_prefix: Some("staff.".into()),
+        limit: 10,
+        ..AuditQuery::default()
+    };
+    let events = db.store.audit_events(app.towns.a.id, &q).await.unwrap();
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.entry.action.as_str(), e.entry.actor_label.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("staff.sign_out", "admin"),
+            ("staff.sign_in", "admin"),
+            ("staff.sign_in_failed", "admin")
+        ]
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e.entry.client_addr.as_deref() == Some("127.0.0.1")
+                || e.entry.action == "staff.sign_out")
+    );
+    assert!(
+        !events.iter().any(|e| e.entry.detail.contains("wrong")),
+        "no password in the trail"
+    );
+    assert!(app.yui.verify_audit(&|_| {}).await.unwrap().is_intact());
+}
+
 on_both_backends!(
+    sign_ins_failures_and_sign_outs_are_in_the_audit_trail,
     signing_in_sets_a_protected_cookie_and_shows_town_and_role,
     an_https_deployment_uses_a_secure_host_only_cookie,
     a_wrong_password_shows_the_error_and_keeps_the_login_name,

@@ -48,9 +48,19 @@ pub enum Command {
     /// Manage municipalities, departments and staff accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain of every municipality's audit trail and report any event that
+    /// was edited, inserted or deleted (exit status 1 if any).
+    Verify(DbArgs),
 }
 
 /// Where the data lives.

@@ -192,7 +192,9 @@ pub fn resolve_email(file: &FileConfig) -> Result<Option<yui_channels::EmailConf
         timeout: Duration::from_secs(timeout.max(1)),
     };
     // Check the URL and sender now rather than at the first e-mail.
-    config.validate().map_err(|e| ConfigError(format!("e-mail: {e}")))?;
+    config
+        .validate()
+        .map_err(|e| ConfigError(format!("e-mail: {e}")))?;
     Ok(Some(config))
 }
 

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod audit;
 mod cli;
 mod config;
 mod demo;
@@ -17,7 +18,7 @@ use clap::Parser;
 use yui_core::Yui;
 use yui_core::clock::SystemClock;
 
-use crate::cli::{Cli, Command, ConfigCommand, LogFormat};
+use crate::cli::{AuditCommand, Cli, Command, ConfigCommand, LogFormat};
 use crate::config::{FileConfig, load_file, resolve_db, resolve_serve};
 use crate::error::CliError;
 
@@ -103,6 +104,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), CliError> {
             Ok(())
         }
         Command::Admin(cmd) => admin::run(cmd, file).await,
+        Command::Audit(AuditCommand::Verify(db)) => audit::verify(&db, file).await,
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", config::DEFAULT_TOML);
             Ok(())

@@ -443,6 +443,37 @@ fn seed(data_dir: &Path) {
 }
 
 #[test]
+fn audit_verify_reports_an_intact_trail_and_then_a_tampered_one() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let d = dir.path().to_str().unwrap();
+    let ok = yui(&["audit", "verify", "--data-dir", d]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(
+        stdout(&ok).contains("audit trail intact: 2 events"),
+        "{}",
+        stdout(&ok)
+    );
+
+    let db = dir.path().join("yui.sqlite3");
+    let sql = "DROP TRIGGER audit_event_no_update; UPDATE audit_event SET actor_label = 'someone else' WHERE seq = 1 AND chain_key = 1;";
+    let edited = Command::new("sqlite3").arg(&db).arg(sql).status();
+    assert!(
+        edited.is_ok_and(|s| s.success()),
+        "the sqlite3 tool (Debian package sqlite3) edits the database"
+    );
+    let bad = yui(&["audit", "verify", "--data-dir", d]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stdout(&bad)
+            .contains("TAMPERED  municipality 1, event 1: was changed after it was recorded"),
+        "{}",
+        stdout(&bad)
+    );
+    assert!(error_line(&bad).contains("1 problem(s)"));
+}
+
+#[test]
 fn a_committed_write_survives_kill_9_of_the_server() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path());

@@ -147,7 +147,7 @@ pub async fn post_logout(
     ctx.verify_csrf(&form.csrf)?;
     state
         .yui
-        .sign_out(&ctx.token)
+        .sign_out(&ctx.session, &ctx.token)
         .await
         .map_err(|e| AppError::from_core(ctx.lang, e))?;
     let secure = state.config.secure_cookies();

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod model;
 pub mod password;
 pub mod ports;
+pub mod records;
 pub mod staff;
 pub mod token;
 

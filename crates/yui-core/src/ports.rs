@@ -14,6 +14,10 @@ use crate::model::{
     Department, DepartmentId, NewStaffUser, NewTenant, SessionRecord, StaffUser, Tenant, TenantId,
     UserId,
 };
+use crate::records::{
+    AppId, AppRecord, AppState, AppSummary, AppVersionId, AppVersionRecord, DraftRecord, NewApp,
+    NewSubmission, NewVersion, SubmissionId, SubmissionReceipt, SubmissionRecord,
+};
 
 /// What can go wrong in a store, in terms a use case can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -211,6 +215,113 @@ pub trait AuditStore: Send + Sync {
         tenant: TenantId,
         query: &AuditQuery,
     ) -> StoreResult<Vec<AuditEvent>>;
+}
+
+#[async_trait]
+pub trait AppStore: Send + Sync {
+    async fn create_app(
+        &self,
+        new: &NewApp,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<AppRecord>;
+    async fn app(&self, tenant: TenantId, id: AppId) -> StoreResult<Option<AppRecord>>;
+    async fn app_by_slug(&self, tenant: TenantId, slug: &str) -> StoreResult<Option<AppRecord>>;
+    async fn apps(&self, tenant: TenantId) -> StoreResult<Vec<AppRecord>>;
+    /// Replaces the builder's working copy.
+    async fn save_app_draft(
+        &self,
+        tenant: TenantId,
+        id: AppId,
+        definition: &str,
+        summary: &AppSummary,
+        by: Option<UserId>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Publishes the next version (1, 2, …); a never-published app opens.
+    async fn publish_version(
+        &self,
+        tenant: TenantId,
+        id: AppId,
+        version: &NewVersion,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<AppVersionRecord>;
+    async fn set_app_state(
+        &self,
+        tenant: TenantId,
+        id: AppId,
+        state: AppState,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    async fn app_version(
+        &self,
+        tenant: TenantId,
+        id: AppVersionId,
+    ) -> StoreResult<Option<AppVersionRecord>>;
+    async fn app_version_number(
+        &self,
+        tenant: TenantId,
+        app: AppId,
+        version: u32,
+    ) -> StoreResult<Option<AppVersionRecord>>;
+    /// Every version of an app, newest first.
+    async fn app_versions(
+        &self,
+        tenant: TenantId,
+        app: AppId,
+    ) -> StoreResult<Vec<AppVersionRecord>>;
+}
+
+#[async_trait]
+pub trait SubmissionStore: Send + Sync {
+    /// Writes a submission with its files, jobs, audit event and receipt number in one
+    /// durable transaction; a repeated idempotency key returns the first receipt instead.
+    async fn insert_submission(
+        &self,
+        new: NewSubmission,
+        now: OffsetDateTime,
+    ) -> StoreResult<SubmissionReceipt>;
+    async fn submission(
+        &self,
+        tenant: TenantId,
+        id: SubmissionId,
+    ) -> StoreResult<Option<SubmissionRecord>>;
+    async fn submission_by_receipt(
+        &self,
+        tenant: TenantId,
+        receipt: &str,
+    ) -> StoreResult<Option<SubmissionRecord>>;
+    async fn submission_count(&self, tenant: TenantId, app: AppId) -> StoreResult<u64>;
+    /// Answers of an app's submissions, for checking what a new version would orphan.
+    async fn submission_answers(
+        &self,
+        tenant: TenantId,
+        app: AppId,
+        after: Option<SubmissionId>,
+        limit: u32,
+    ) -> StoreResult<Vec<(SubmissionId, String)>>;
+}
+
+#[async_trait]
+pub trait DraftStore: Send + Sync {
+    async fn create_draft(&self, token_hash: &str, draft: &DraftRecord) -> StoreResult<()>;
+    /// The draft if it exists and has not expired at `now`.
+    async fn draft(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<DraftRecord>>;
+    async fn save_draft(
+        &self,
+        token_hash: &str,
+        answers: &str,
+        email: Option<&str>,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn delete_expired_drafts(&self, now: OffsetDateTime) -> StoreResult<u64>;
 }
 
 /// Everything Yui stores, behind one object chosen at start-up from the database URL.

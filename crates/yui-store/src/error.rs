@@ -19,6 +19,14 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[
     ),
     ("staff_user_department_fkey", "", "department"),
     ("staff_user_role_check", "staff_user_role_check", "role"),
+    ("app_slug_key", "app.tenant_id, app.slug", "slug"),
+    ("app_department_fkey", "", "department"),
+    (
+        "submission_idempotency_key",
+        "submission.tenant_id, submission.idempotency_key",
+        "idempotency_key",
+    ),
+    ("draft_token_key", "draft.token_hash", "token"),
 ];
 
 pub(crate) fn map(e: sqlx::Error) -> StoreError {

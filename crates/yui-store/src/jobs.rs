@@ -14,7 +14,6 @@ use crate::{Db, SqlStore, with_pool};
 /// Inserts jobs inside a transaction `$tx` (on either backend), skipping known idempotency
 /// keys; evaluates to the number inserted. Use cases that cause jobs call this inside their
 /// own transaction.
-#[allow(unused_macros)] // also used by use cases that enqueue jobs in their own transaction
 macro_rules! insert_jobs {
     ($tx:expr, $jobs:expr, $now:expr) => {{
         let mut inserted: u64 = 0;
@@ -39,6 +38,7 @@ macro_rules! insert_jobs {
         inserted
     }};
 }
+pub(crate) use insert_jobs;
 
 #[derive(sqlx::FromRow)]
 struct JobRow {

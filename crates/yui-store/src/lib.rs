@@ -7,12 +7,15 @@
 //! rows decode the same way from either.
 #![forbid(unsafe_code)]
 
+mod apps;
 mod audit;
+mod drafts;
 mod error;
 mod jobs;
 pub mod open;
 mod rows;
 mod sessions;
+mod submissions;
 mod tenants;
 mod throttle;
 mod users;
@@ -27,6 +30,7 @@ pub use open::{DatabaseTarget, OpenError, SqliteSynchronous, StoreOptions};
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     db: Db,
+    batcher: submissions::Batcher,
 }
 
 #[derive(Clone, Debug)]

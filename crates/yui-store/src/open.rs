@@ -152,6 +152,20 @@ fn db_err(e: sqlx::Error) -> OpenError {
 }
 
 impl SqlStore {
+    fn new(db: Db) -> Self {
+        // SQLite has one writer; PostgreSQL commits batches from a few connections at once.
+        let writers = match db {
+            Db::Sqlite { .. } => 1,
+            Db::Postgres(_) => 4,
+        };
+        let head_sql = match db {
+            Db::Sqlite { .. } => crate::audit::HEAD_SQLITE,
+            Db::Postgres(_) => crate::audit::HEAD_POSTGRES,
+        };
+        let batcher = crate::submissions::Batcher::start(&db, writers, head_sql);
+        Self { db, batcher }
+    }
+
     /// Opens (and for SQLite creates) the store, and checks its durability settings.
     pub async fn open(target: &DatabaseTarget, options: &StoreOptions) -> Result<Self, OpenError> {
         match target {
@@ -307,9 +321,7 @@ async fn open_sqlite(data_dir: &Path, options: &StoreOptions) -> Result<SqlStore
             reason: e.to_string(),
         })?;
     verify_sqlite_durability(&writer, options.sqlite_synchronous).await?;
-    Ok(SqlStore {
-        db: Db::Sqlite { writer, reader },
-    })
+    Ok(SqlStore::new(Db::Sqlite { writer, reader }))
 }
 
 async fn verify_sqlite_durability(
@@ -369,9 +381,7 @@ async fn open_postgres(
             reason: short_reason(&e),
         })?;
     verify_postgres_durability(&pool).await?;
-    Ok(SqlStore {
-        db: Db::Postgres(pool),
-    })
+    Ok(SqlStore::new(Db::Postgres(pool)))
 }
 
 fn short_reason(e: &sqlx::Error) -> String {

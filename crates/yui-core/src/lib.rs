@@ -54,17 +54,28 @@ impl Default for CoreSettings {
 #[derive(Clone)]
 pub struct Yui {
     store: Arc<dyn Store>,
+    blobs: Arc<dyn ports::Blobs>,
     clock: Arc<dyn Clock>,
     settings: CoreSettings,
 }
 
 impl Yui {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: CoreSettings) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn ports::Blobs>,
+        clock: Arc<dyn Clock>,
+        settings: CoreSettings,
+    ) -> Self {
         Self {
             store,
+            blobs,
             clock,
             settings,
         }
+    }
+
+    pub fn blobs(&self) -> &Arc<dyn ports::Blobs> {
+        &self.blobs
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -16,7 +16,7 @@ use crate::model::{
 };
 use crate::records::{
     AppId, AppRecord, AppState, AppSummary, AppVersionId, AppVersionRecord, DraftRecord, NewApp,
-    NewSubmission, NewVersion, SubmissionId, SubmissionReceipt, SubmissionRecord,
+    NewSubmission, NewVersion, SubmissionId, SubmissionReceipt, SubmissionRecord, UploadRecord,
 };
 
 /// What can go wrong in a store, in terms a use case can act on.
@@ -324,10 +324,42 @@ pub trait DraftStore: Send + Sync {
     async fn delete_expired_drafts(&self, now: OffsetDateTime) -> StoreResult<u64>;
 }
 
+#[async_trait]
+pub trait UploadStore: Send + Sync {
+    async fn record_upload(&self, upload: &UploadRecord) -> StoreResult<()>;
+    async fn upload(&self, tenant: TenantId, blob_key: &str) -> StoreResult<Option<UploadRecord>>;
+    /// Uploads older than `before` that no submission refers to; their blobs may be deleted.
+    async fn stale_uploads(
+        &self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<UploadRecord>>;
+    async fn forget_upload(&self, blob_key: &str) -> StoreResult<()>;
+}
+
+/// File contents, kept outside the database. Keys are chosen by the store and never derive
+/// from anything a user typed.
+#[async_trait]
+pub trait Blobs: Send + Sync {
+    /// Stores bytes durably (written and synced before this returns) and returns the key.
+    async fn put(&self, tenant: TenantId, bytes: Vec<u8>) -> StoreResult<String>;
+    async fn get(&self, tenant: TenantId, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    async fn delete(&self, tenant: TenantId, key: &str) -> StoreResult<()>;
+}
+
 /// Everything Yui stores, behind one object chosen at start-up from the database URL.
 #[async_trait]
 pub trait Store:
-    TenantStore + UserStore + SessionStore + ThrottleStore + JobStore + AuditStore
+    TenantStore
+    + UserStore
+    + SessionStore
+    + ThrottleStore
+    + JobStore
+    + AuditStore
+    + AppStore
+    + SubmissionStore
+    + DraftStore
+    + UploadStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;

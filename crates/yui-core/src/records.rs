@@ -203,6 +203,23 @@ pub struct DraftRecord {
     pub expires_at: OffsetDateTime,
 }
 
+/// A file a resident uploaded while filling a form, stored before the submission.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UploadRecord {
+    pub blob_key: String,
+    pub tenant_id: TenantId,
+    pub app_id: AppId,
+    /// The hash of the draft token that uploaded it: only that draft may use it.
+    pub owner_hash: String,
+    pub field_path: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub location: Option<(f64, f64)>,
+    pub created_at: OffsetDateTime,
+}
+
 /// Replaced by the receipt number in a submission's jobs and audit entry once it is known.
 pub const RECEIPT_PLACEHOLDER: &str = "{receipt_number}";
 /// Replaced by the submission's id in a submission's jobs and audit entry once it is known.

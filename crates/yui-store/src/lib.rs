@@ -18,6 +18,7 @@ mod sessions;
 mod submissions;
 mod tenants;
 mod throttle;
+mod uploads;
 mod users;
 
 use async_trait::async_trait;
@@ -25,6 +26,7 @@ use sqlx::{PgPool, SqlitePool};
 use yui_core::ports::{Store, StoreResult};
 
 pub use open::{DatabaseTarget, OpenError, SqliteSynchronous, StoreOptions};
+pub use uploads::LocalBlobs;
 
 /// The store, holding the connection pools of whichever backend was configured.
 #[derive(Clone, Debug)]

@@ -32,6 +32,9 @@ pub(crate) fn in_ci() -> bool {
 pub struct TestDb {
     pub store: SqlStore,
     pub target: DatabaseTarget,
+    /// Where uploaded files go (a fresh directory per test on both backends).
+    pub blobs: yui_store::LocalBlobs,
+    blob_dir: tempfile::TempDir,
     cleanup: Cleanup,
 }
 
@@ -46,6 +49,7 @@ impl TestDb {
         let clock = ManualClock::new(time::macros::datetime!(2026-04-01 00:00 UTC));
         let yui = Yui::new(
             Arc::new(self.store.clone()),
+            Arc::new(self.blobs.clone()),
             Arc::new(clock.clone()),
             CoreSettings::default(),
         );
@@ -98,6 +102,11 @@ impl TestDb {
         matches!(self.target, DatabaseTarget::Postgres { .. })
     }
 
+    /// The directory holding this test's uploaded files.
+    pub fn blob_dir(&self) -> &std::path::Path {
+        self.blob_dir.path()
+    }
+
     /// The SQLite data directory, if this is a SQLite database.
     pub fn data_dir(&self) -> Option<&std::path::Path> {
         match &self.cleanup {
@@ -117,11 +126,19 @@ pub async fn sqlite() -> TestDb {
         .await
         .expect("open SQLite");
     store.migrate().await.expect("migrate SQLite");
+    let (blobs, blob_dir) = blob_dir();
     TestDb {
         store,
         target,
+        blobs,
+        blob_dir,
         cleanup: Cleanup::Sqlite(dir),
     }
+}
+
+fn blob_dir() -> (yui_store::LocalBlobs, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("create a temporary blob directory");
+    (yui_store::LocalBlobs::new(dir.path()), dir)
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -167,9 +184,12 @@ pub async fn postgres() -> Option<TestDb> {
     .await
     .expect("open PostgreSQL");
     store.migrate().await.expect("migrate PostgreSQL");
+    let (blobs, blob_dir) = blob_dir();
     Some(TestDb {
         store,
         target,
+        blobs,
+        blob_dir,
         cleanup: Cleanup::Postgres { admin_url, name },
     })
 }

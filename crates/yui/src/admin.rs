@@ -18,7 +18,12 @@ async fn yui_for(db: &DbArgs, file: &FileConfig) -> Result<(Yui, yui_store::SqlS
     let store = open_store(&settings, true).await?;
     let core = resolve_core(file).unwrap_or_else(|_| CoreSettings::default());
     Ok((
-        Yui::new(Arc::new(store.clone()), Arc::new(SystemClock), core),
+        Yui::new(
+            Arc::new(store.clone()),
+            Arc::new(yui_store::LocalBlobs::new(&settings.data_dir)),
+            Arc::new(SystemClock),
+            core,
+        ),
         store,
     ))
 }

@@ -17,6 +17,7 @@ pub async fn verify(db: &DbArgs, file: &FileConfig) -> Result<(), CliError> {
     let store = open_store(&settings, false).await?;
     let yui = Yui::new(
         Arc::new(store.clone()),
+        Arc::new(yui_store::LocalBlobs::new(&settings.data_dir)),
         Arc::new(SystemClock),
         resolve_core(file)?,
     );

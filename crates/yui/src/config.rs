@@ -120,6 +120,8 @@ fn env_parse<T: std::str::FromStr>(name: &str) -> Result<Option<T>, ConfigError>
 pub struct DbSettings {
     pub target: DatabaseTarget,
     pub options: StoreOptions,
+    /// Local files (uploads) live here with either database.
+    pub data_dir: PathBuf,
 }
 
 pub fn resolve_db(
@@ -161,6 +163,7 @@ pub fn resolve_db(
             max_connections,
             ..StoreOptions::default()
         },
+        data_dir,
     })
 }
 

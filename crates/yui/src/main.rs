@@ -82,6 +82,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), CliError> {
             let listener = serve::bind(settings.listen).await?;
             let yui = Yui::new(
                 Arc::new(store.clone()),
+                Arc::new(yui_store::LocalBlobs::new(&settings.db.data_dir)),
                 Arc::new(SystemClock),
                 settings.core.clone(),
             );

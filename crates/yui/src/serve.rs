@@ -58,6 +58,7 @@ pub async fn run(
 ) -> Result<(), CliError> {
     let yui = Yui::new(
         Arc::new(store.clone()),
+        Arc::new(yui_store::LocalBlobs::new(&settings.db.data_dir)),
         Arc::new(SystemClock),
         settings.core.clone(),
     );

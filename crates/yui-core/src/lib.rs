@@ -14,6 +14,7 @@ pub mod model;
 pub mod password;
 pub mod ports;
 pub mod records;
+pub mod review;
 pub mod staff;
 pub mod token;
 

@@ -18,6 +18,9 @@ use crate::records::{
     AppId, AppRecord, AppState, AppSummary, AppVersionId, AppVersionRecord, DraftRecord, NewApp,
     NewSubmission, NewVersion, SubmissionId, SubmissionReceipt, SubmissionRecord, UploadRecord,
 };
+use crate::review::{
+    Correction, EventRecord, InboxQuery, InboxRow, RevisionRecord, SubmissionChange,
+};
 
 /// What can go wrong in a store, in terms a use case can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -347,6 +350,47 @@ pub trait Blobs: Send + Sync {
     async fn delete(&self, tenant: TenantId, key: &str) -> StoreResult<()>;
 }
 
+#[async_trait]
+pub trait ReviewStore: Send + Sync {
+    /// A page of submissions matching the query, in the requested order.
+    async fn inbox(&self, tenant: TenantId, query: &InboxQuery) -> StoreResult<Vec<InboxRow>>;
+    /// Submissions per status for these apps (all apps when empty).
+    async fn status_counts(
+        &self,
+        tenant: TenantId,
+        apps: &[AppId],
+    ) -> StoreResult<Vec<(String, u64)>>;
+    /// Applies a status change, assignment or comment with its event, audit entry and jobs.
+    async fn change_submission(
+        &self,
+        change: &SubmissionChange,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn submission_events(
+        &self,
+        tenant: TenantId,
+        id: SubmissionId,
+    ) -> StoreResult<Vec<EventRecord>>;
+    /// Earlier revisions of the answers, oldest first.
+    async fn submission_revisions(
+        &self,
+        tenant: TenantId,
+        id: SubmissionId,
+    ) -> StoreResult<Vec<RevisionRecord>>;
+    /// The submission an unused, unexpired correction link opens.
+    async fn correction_link(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(TenantId, SubmissionId)>>;
+    /// Replaces the answers with a correction, keeping the previous ones as a revision.
+    async fn apply_correction(
+        &self,
+        correction: &Correction,
+        now: OffsetDateTime,
+    ) -> StoreResult<u32>;
+}
+
 /// Everything Yui stores, behind one object chosen at start-up from the database URL.
 #[async_trait]
 pub trait Store:
@@ -360,6 +404,7 @@ pub trait Store:
     + SubmissionStore
     + DraftStore
     + UploadStore
+    + ReviewStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;

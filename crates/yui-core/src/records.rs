@@ -150,6 +150,8 @@ pub struct NewSubmission {
     pub contact_email: Option<String>,
     pub person_key: Option<String>,
     pub search_text: String,
+    /// Answers made filterable in the inbox.
+    pub values: Vec<crate::review::IndexedValue>,
     pub files: Vec<SubmissionFile>,
     /// Jobs caused by the submission (the confirmation e-mail). Their idempotency keys may
     /// use `{receipt}` and `{submission}`, which are filled in once the receipt is known.

@@ -13,6 +13,7 @@ mod drafts;
 mod error;
 mod jobs;
 pub mod open;
+mod review;
 mod rows;
 mod sessions;
 mod submissions;

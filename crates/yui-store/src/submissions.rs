@@ -183,6 +183,9 @@ macro_rules! insert_one {
                     yui_core::jobs::NewJob { payload, idempotency_key: fill(&j.idempotency_key), ..j.clone() }
                 })
                 .collect();
+            let values: &[yui_core::review::IndexedValue] = &new.values;
+            crate::review::insert_values!($tx, new.tenant_id.0, new.app_id.0, id, values);
+            crate::review::count_status!($tx, new.tenant_id.0, new.app_id.0, &new.status, 1);
             crate::jobs::insert_jobs!($tx, &jobs, now);
             let mut audit = new.audit.clone();
             audit.subject_id = audit.subject_id.map(|s| fill(&s));

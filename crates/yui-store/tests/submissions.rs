@@ -16,6 +16,7 @@ use yui_core::records::{
     AppRecord, AppState, AppSummary, DraftRecord, NewApp, NewSubmission, NewVersion,
     RECEIPT_PLACEHOLDER, SUBMISSION_PLACEHOLDER, SubmissionFile,
 };
+use yui_core::review::IndexedValue;
 use yui_core::{Actor, Yui};
 use yui_testkit::{TestDb, on_both_backends};
 
@@ -97,6 +98,11 @@ fn submission(
         contact_email: Some("hanako@example.jp".into()),
         person_key: Some("person-1".into()),
         search_text: "山田 花子".into(),
+        values: vec![IndexedValue {
+            field: "room".into(),
+            text: Some("a".into()),
+            num: None,
+        }],
         files: vec![SubmissionFile {
             field_path: "photo".into(),
             blob_key: "ab/cdef".into(),

@@ -5,6 +5,7 @@
 //! through the embedded templates and the i18n layer, Japanese first.
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod assets;
 pub mod error;
 pub mod i18n;
@@ -35,6 +36,8 @@ pub struct WebConfig {
     pub trust_forwarded_for: bool,
     /// Requests taking longer than this are answered with 503.
     pub request_timeout: Duration,
+    /// Requests in flight, for the instance and per town, before Yui answers 503 at once.
+    pub admission: admission::AdmissionLimits,
 }
 
 impl Default for WebConfig {
@@ -43,6 +46,7 @@ impl Default for WebConfig {
             public_url: "http://127.0.0.1:8080".into(),
             trust_forwarded_for: false,
             request_timeout: Duration::from_secs(30),
+            admission: admission::AdmissionLimits::default(),
         }
     }
 }
@@ -58,13 +62,16 @@ impl WebConfig {
 pub struct AppState {
     pub yui: Yui,
     pub config: Arc<WebConfig>,
+    pub admission: admission::Admission,
 }
 
 impl AppState {
     pub fn new(yui: Yui, config: WebConfig) -> Self {
+        let admission = admission::Admission::new(config.admission);
         Self {
             yui,
             config: Arc::new(config),
+            admission,
         }
     }
 }
@@ -99,6 +106,10 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.admission.clone(),
+            admission::admission_middleware,
         ))
         .layer(axum::middleware::from_fn(observability::track_request))
         .layer(PropagateRequestIdLayer::x_request_id())

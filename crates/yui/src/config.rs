@@ -39,6 +39,8 @@ pub struct ServerSection {
     pub public_url: Option<String>,
     pub trust_forwarded_for: Option<bool>,
     pub request_timeout_secs: Option<u64>,
+    pub max_in_flight: Option<usize>,
+    pub max_in_flight_per_town: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -232,10 +234,26 @@ pub fn resolve_serve(
     let timeout = env_parse("YUI_REQUEST_TIMEOUT_SECS")?
         .or(file.server.request_timeout_secs)
         .unwrap_or(30);
+    let global = env_parse("YUI_MAX_IN_FLIGHT")?
+        .or(file.server.max_in_flight)
+        .unwrap_or(1024);
+    let per_town = env_parse("YUI_MAX_IN_FLIGHT_PER_TOWN")?
+        .or(file.server.max_in_flight_per_town)
+        .unwrap_or(256);
+    if global == 0 || per_town == 0 {
+        return Err(ConfigError(
+            "max_in_flight and max_in_flight_per_town must be at least 1".into(),
+        ));
+    }
     let web = WebConfig {
         public_url: public_url.trim_end_matches('/').to_owned(),
         trust_forwarded_for,
         request_timeout: Duration::from_secs(timeout.max(1)),
+        admission: yui_web::admission::AdmissionLimits {
+            global,
+            per_town,
+            retry_after_secs: 10,
+        },
     };
     Ok(ServeSettings {
         listen,

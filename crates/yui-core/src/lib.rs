@@ -11,6 +11,7 @@ pub mod clock;
 pub mod error;
 pub mod jobs;
 pub mod model;
+pub mod packages;
 pub mod password;
 pub mod ports;
 pub mod records;

@@ -391,6 +391,14 @@ pub trait ReviewStore: Send + Sync {
     ) -> StoreResult<u32>;
 }
 
+#[async_trait]
+pub trait InstanceKeyStore: Send + Sync {
+    /// The instance's signing key (base64 secret), if one was created.
+    async fn instance_key_secret(&self) -> StoreResult<Option<String>>;
+    /// Stores the key unless one exists already (the first one stays).
+    async fn save_instance_key_secret(&self, secret: &str, now: OffsetDateTime) -> StoreResult<()>;
+}
+
 /// Everything Yui stores, behind one object chosen at start-up from the database URL.
 #[async_trait]
 pub trait Store:
@@ -405,6 +413,7 @@ pub trait Store:
     + DraftStore
     + UploadStore
     + ReviewStore
+    + InstanceKeyStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;

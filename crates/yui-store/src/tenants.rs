@@ -141,3 +141,31 @@ impl TenantStore for SqlStore {
         row.map(Department::try_from).transpose()
     }
 }
+
+#[async_trait]
+impl yui_core::ports::InstanceKeyStore for SqlStore {
+    async fn instance_key_secret(&self) -> StoreResult<Option<String>> {
+        with_pool!(self, read, |pool| {
+            sqlx::query_scalar("SELECT secret_key FROM instance_key WHERE key_id = 1")
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(map)
+    }
+
+    async fn save_instance_key_secret(&self, secret: &str, now: OffsetDateTime) -> StoreResult<()> {
+        with_pool!(self, write, |pool| {
+            sqlx::query(
+                "INSERT INTO instance_key (key_id, secret_key, created_at) VALUES (1, $1, $2) \
+                 ON CONFLICT (key_id) DO NOTHING",
+            )
+            .bind(secret)
+            .bind(ms(now))
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })
+        .map_err(map)?;
+        Ok(())
+    }
+}

@@ -406,7 +406,24 @@ async fn the_store_answers_pings_and_names_its_backend(db: &TestDb) {
     assert_eq!(db.store.backend(), expected);
 }
 
+async fn the_instance_key_is_created_once_and_kept(db: &TestDb) {
+    let (yui, _) = db.yui();
+    let (a, b) = tokio::join!(yui.instance_key(), yui.instance_key());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.public_key(),
+        b.public_key(),
+        "racing nodes end up with one key"
+    );
+    let (again, _) = db.yui();
+    assert_eq!(
+        again.instance_key().await.unwrap().fingerprint(),
+        a.fingerprint()
+    );
+}
+
 on_both_backends!(
+    the_instance_key_is_created_once_and_kept,
     a_tenant_is_found_by_slug_and_id_as_created,
     a_duplicate_slug_or_code_conflicts_on_that_field,
     department_names_are_unique_within_a_town_only,

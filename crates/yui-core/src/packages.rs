@@ -1,0 +1,374 @@
+//! Signed app packages: how apps travel between towns (横展開).
+//!
+//! A package is one JSON file holding an app's definition (with its workflow and notification
+//! texts) and metadata — author town and code, version, changelog, licence — and never any
+//! submission. The `package` object is signed with the publishing instance's ed25519 key over
+//! its canonical JSON (object keys sorted, no insignificant whitespace), so any change to the
+//! file is detected, and the key tells where it came from.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::Yui;
+use crate::error::CoreError;
+
+pub const FORMAT: &str = "yui-package";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Who published a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// The town's name, e.g. 小国町.
+    pub town: String,
+    /// The town's 全国地方公共団体コード.
+    pub code: String,
+    /// The publishing instance's base URL, when it has a public catalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangelogEntry {
+    pub version: u32,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub summary: String,
+}
+
+/// What is signed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageManifest {
+    /// Stable across versions: `<author code>/<app id>`, e.g. `434248/play-room-booking`.
+    pub id: String,
+    pub version: u32,
+    pub title: serde_json::Value,
+    pub author: Author,
+    /// An SPDX identifier, e.g. `CC-BY-4.0`.
+    pub licence: String,
+    pub changelog: Vec<ChangelogEntry>,
+    /// RFC 3339.
+    pub published_at: String,
+    /// The app definition (JSON form), including workflow and notification texts.
+    pub definition: serde_json::Value,
+}
+
+/// A package whose signature has been checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedPackage {
+    pub manifest: PackageManifest,
+    pub public_key: [u8; 32],
+}
+
+impl VerifiedPackage {
+    /// A short, stable name for the signing key, shown to staff as the package's origin.
+    pub fn key_fingerprint(&self) -> String {
+        fingerprint(&self.public_key)
+    }
+}
+
+/// `ed25519:` and the first 16 bytes of the key's SHA-256, in hex.
+pub fn fingerprint(public_key: &[u8; 32]) -> String {
+    let digest = Sha256::digest(public_key);
+    format!("ed25519:{}", crate::token::hex(&digest[..16]))
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    format: String,
+    format_version: u32,
+    package: serde_json::Value,
+    signature: SignatureBlock,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SignatureBlock {
+    algorithm: String,
+    public_key: String,
+    value: String,
+}
+
+/// Why a file is not an acceptable package.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PackageError {
+    #[error("this is not a Yui package")]
+    NotAPackage,
+    #[error("package format version {0} is newer than this Yui understands")]
+    UnsupportedVersion(u32),
+    #[error("the package's signature does not match its contents: it was changed after signing")]
+    BadSignature,
+    #[error("the package is malformed: {0}")]
+    Malformed(String),
+}
+
+impl PackageError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PackageError::NotAPackage => "package.not_a_package",
+            PackageError::UnsupportedVersion(_) => "package.unsupported_version",
+            PackageError::BadSignature => "package.bad_signature",
+            PackageError::Malformed(_) => "package.malformed",
+        }
+    }
+}
+
+/// JSON with object keys sorted and no whitespace: the bytes that are signed.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                if let Some(v) = map.get(k) {
+                    write_canonical(v, out);
+                }
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// The instance's signing key.
+#[derive(Clone)]
+pub struct InstanceKey(SigningKey);
+
+impl std::fmt::Debug for InstanceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "InstanceKey({})", self.fingerprint())
+    }
+}
+
+impl InstanceKey {
+    pub fn generate() -> Result<Self, CoreError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed)
+            .map_err(|e| CoreError::Internal(format!("random source: {e}")))?;
+        Ok(Self(SigningKey::from_bytes(&seed)))
+    }
+
+    pub fn from_secret_base64(text: &str) -> Result<Self, CoreError> {
+        let bytes = STANDARD
+            .decode(text)
+            .map_err(|e| CoreError::Internal(format!("stored instance key: {e}")))?;
+        let seed: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| CoreError::Internal("stored instance key has the wrong length".into()))?;
+        Ok(Self(SigningKey::from_bytes(&seed)))
+    }
+
+    pub fn secret_base64(&self) -> String {
+        STANDARD.encode(self.0.to_bytes())
+    }
+
+    pub fn public_key(&self) -> [u8; 32] {
+        self.0.verifying_key().to_bytes()
+    }
+
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.public_key())
+    }
+
+    /// The package file for a manifest, signed with this key.
+    pub fn sign(&self, manifest: &PackageManifest) -> Result<String, CoreError> {
+        let package =
+            serde_json::to_value(manifest).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let signature = self.0.sign(canonical_json(&package).as_bytes());
+        let envelope = Envelope {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            package,
+            signature: SignatureBlock {
+                algorithm: "ed25519".into(),
+                public_key: STANDARD.encode(self.public_key()),
+                value: STANDARD.encode(signature.to_bytes()),
+            },
+        };
+        serde_json::to_string_pretty(&envelope).map_err(|e| CoreError::Internal(e.to_string()))
+    }
+}
+
+/// Reads a package file and checks its signature.
+pub fn verify(text: &str) -> Result<VerifiedPackage, PackageError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| PackageError::NotAPackage)?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(PackageError::NotAPackage);
+    }
+    let envelope: Envelope =
+        serde_json::from_value(value).map_err(|e| PackageError::Malformed(e.to_string()))?;
+    if envelope.format_version > FORMAT_VERSION {
+        return Err(PackageError::UnsupportedVersion(envelope.format_version));
+    }
+    if envelope.signature.algorithm != "ed25519" {
+        return Err(PackageError::Malformed(format!(
+            "unknown signature algorithm {:?}",
+            envelope.signature.algorithm
+        )));
+    }
+    let key_bytes: [u8; 32] = STANDARD
+        .decode(&envelope.signature.public_key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| PackageError::Malformed("public key".into()))?;
+    let sig_bytes: [u8; 64] = STANDARD
+        .decode(&envelope.signature.value)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| PackageError::Malformed("signature".into()))?;
+    let key = VerifyingKey::from_bytes(&key_bytes)
+        .map_err(|_| PackageError::Malformed("public key".into()))?;
+    key.verify_strict(
+        canonical_json(&envelope.package).as_bytes(),
+        &Signature::from_bytes(&sig_bytes),
+    )
+    .map_err(|_| PackageError::BadSignature)?;
+    let manifest: PackageManifest = serde_json::from_value(envelope.package)
+        .map_err(|e| PackageError::Malformed(e.to_string()))?;
+    Ok(VerifiedPackage {
+        manifest,
+        public_key: key_bytes,
+    })
+}
+
+impl Yui {
+    /// The instance's signing key, created on first use.
+    pub async fn instance_key(&self) -> Result<InstanceKey, CoreError> {
+        if let Some(secret) = self.store().instance_key_secret().await? {
+            return InstanceKey::from_secret_base64(&secret);
+        }
+        let fresh = InstanceKey::generate()?;
+        // Two nodes may race; the store keeps the first and both read it back.
+        self.store()
+            .save_instance_key_secret(&fresh.secret_base64(), self.clock().now())
+            .await?;
+        let stored = self
+            .store()
+            .instance_key_secret()
+            .await?
+            .ok_or_else(|| CoreError::Internal("instance key was not stored".into()))?;
+        InstanceKey::from_secret_base64(&stored)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> PackageManifest {
+        PackageManifest {
+            id: "434248/play-room-booking".into(),
+            version: 3,
+            title: serde_json::json!({ "ja": "プレイルーム利用申込", "en": "Play room booking" }),
+            author: Author {
+                town: "小国町".into(),
+                code: "434248".into(),
+                catalog: None,
+            },
+            licence: "CC-BY-4.0".into(),
+            changelog: vec![ChangelogEntry {
+                version: 3,
+                date: "2026-11-01".into(),
+                summary: "質問を追加".into(),
+            }],
+            published_at: "2026-11-01T09:00:00+09:00".into(),
+            definition: serde_json::json!({ "yui": 1, "id": "play-room-booking", "fields": [] }),
+        }
+    }
+
+    #[test]
+    fn a_signed_package_verifies_and_names_its_key() {
+        let key = InstanceKey::generate().unwrap();
+        let file = key.sign(&manifest()).unwrap();
+        let verified = verify(&file).unwrap();
+        assert_eq!(verified.manifest, manifest());
+        assert_eq!(verified.key_fingerprint(), key.fingerprint());
+        assert!(verified.key_fingerprint().starts_with("ed25519:"));
+    }
+
+    #[test]
+    fn any_change_to_the_contents_breaks_the_signature() {
+        let file = InstanceKey::generate().unwrap().sign(&manifest()).unwrap();
+        for (from, to) in [
+            ("プレイルーム", "ブレイルーム"),
+            ("\"version\": 3", "\"version\": 4"),
+            ("CC-BY-4.0", "MIT"),
+        ] {
+            let tampered = file.replacen(from, to, 1);
+            assert_ne!(tampered, file, "{from}");
+            assert_eq!(verify(&tampered), Err(PackageError::BadSignature), "{from}");
+        }
+    }
+
+    #[test]
+    fn re_signing_with_another_key_changes_the_origin() {
+        let a = InstanceKey::generate().unwrap();
+        let b = InstanceKey::generate().unwrap();
+        let from_b = verify(&b.sign(&manifest()).unwrap()).unwrap();
+        assert_ne!(from_b.key_fingerprint(), a.fingerprint());
+    }
+
+    #[test]
+    fn reformatting_the_file_keeps_it_valid() {
+        let file = InstanceKey::generate().unwrap().sign(&manifest()).unwrap();
+        let compact =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&file).unwrap())
+                .unwrap();
+        assert!(
+            verify(&compact).is_ok(),
+            "whitespace and key order are not part of the signature"
+        );
+    }
+
+    #[test]
+    fn other_files_are_refused_clearly() {
+        assert_eq!(verify("not json"), Err(PackageError::NotAPackage));
+        assert_eq!(
+            verify("{\"format\":\"zip\"}"),
+            Err(PackageError::NotAPackage)
+        );
+        let file = InstanceKey::generate().unwrap().sign(&manifest()).unwrap();
+        let future = file.replace("\"format_version\": 1", "\"format_version\": 9");
+        assert_eq!(verify(&future), Err(PackageError::UnsupportedVersion(9)));
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let v = serde_json::json!({ "b": 1, "a": { "d": [2, {"z": 1, "y": 2}], "c": "x" } });
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":"x","d":[2,{"y":2,"z":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn a_key_survives_being_stored() {
+        let k = InstanceKey::generate().unwrap();
+        let back = InstanceKey::from_secret_base64(&k.secret_base64()).unwrap();
+        assert_eq!(back.public_key(), k.public_key());
+    }
+}

@@ -38,6 +38,8 @@ pub struct CoreSettings {
     /// Failed sign-ins from one client address within `throttle_window` before it is locked.
     pub max_failures_per_address: u32,
     pub throttle_window: time::Duration,
+    /// The instance's public URL, for links in e-mails.
+    pub public_url: String,
 }
 
 impl Default for CoreSettings {
@@ -48,6 +50,7 @@ impl Default for CoreSettings {
             max_failures_per_account: 5,
             max_failures_per_address: 20,
             throttle_window: time::Duration::minutes(15),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }

@@ -296,6 +296,12 @@ pub trait SubmissionStore: Send + Sync {
         tenant: TenantId,
         receipt: &str,
     ) -> StoreResult<Option<SubmissionRecord>>;
+    /// The submission stored under an idempotency key (a draft's hash, a form's key).
+    async fn submission_by_idempotency_key(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> StoreResult<Option<SubmissionRecord>>;
     async fn submission_count(&self, tenant: TenantId, app: AppId) -> StoreResult<u64>;
     /// Answers of an app's submissions, for checking what a new version would orphan.
     async fn submission_answers(

@@ -301,7 +301,7 @@ impl SqlStore {
             let q = sqlx::query_as(sql).bind(tenant.0);
             match key {
                 SubmissionKey::Id(id) => q.bind(id.0).fetch_optional(pool).await,
-                SubmissionKey::Receipt(r) => q.bind(r).fetch_optional(pool).await,
+                SubmissionKey::Text(r) => q.bind(r).fetch_optional(pool).await,
             }
         })
         .map_err(map)?;
@@ -350,7 +350,7 @@ impl SqlStore {
 #[derive(Clone, Copy)]
 enum SubmissionKey<'a> {
     Id(SubmissionId),
-    Receipt(&'a str),
+    Text(&'a str),
 }
 
 #[async_trait]
@@ -392,7 +392,24 @@ impl SubmissionStore for SqlStore {
                 submission_columns!(),
                 " FROM submission WHERE tenant_id = $1 AND receipt_number = $2"
             ),
-            SubmissionKey::Receipt(receipt),
+            SubmissionKey::Text(receipt),
+        )
+        .await
+    }
+
+    async fn submission_by_idempotency_key(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> StoreResult<Option<SubmissionRecord>> {
+        self.submission_where(
+            tenant,
+            concat!(
+                "SELECT ",
+                submission_columns!(),
+                " FROM submission WHERE tenant_id = $1 AND idempotency_key = $2"
+            ),
+            SubmissionKey::Text(key),
         )
         .await
     }

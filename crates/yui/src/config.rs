@@ -258,8 +258,11 @@ pub fn resolve_serve(
     Ok(ServeSettings {
         listen,
         db: resolve_db(&args.db, file, default_dir)?,
+        core: CoreSettings {
+            public_url: web.public_url.clone(),
+            ..resolve_core(file)?
+        },
         web,
-        core: resolve_core(file)?,
         email: resolve_email(file)?,
     })
 }
@@ -298,6 +301,7 @@ pub fn resolve_core(file: &FileConfig) -> Result<CoreSettings, ConfigError> {
             Some(m) => time::Duration::minutes(positive("throttle_window_minutes", m)?),
             None => d.throttle_window,
         },
+        ..d
     })
 }
 

@@ -6,5 +6,10 @@
 //! (`tests/no_io_dependencies.rs`).
 #![forbid(unsafe_code)]
 
+pub mod definition;
+pub mod diff;
+pub mod expr;
 pub mod japan;
 pub mod tenant;
+pub mod validate;
+pub mod workflow;

@@ -1,10 +1,6 @@
-// Yui expression evaluator for the browser: evaluates the JSON syntax trees the server sends
-// (see docs/expressions.md) for live show/hide, calculations and hints. The server stays the
-// authority; this file must give the same answers as the Rust evaluator, which
-// spec/expression-cases.json checks. No dependencies, no build step.
-//
-// env = { fields: {name: {type, repeat}}, answers, current, row: [indexes], today, now, item }
-// Answers are normalised values (the page normalises full-width digits etc. before calling).
+// Yui's browser evaluator of expression trees (docs/expressions.md) for live show/hide and
+// calculations; the server stays the authority. spec/expression-cases.json keeps it identical
+// to the Rust evaluator. Answers must be normalised (full-width digits converted etc.).
 
 const WS = '[ \\t\\r\\n]';
 const trim = (s) => s.replace(new RegExp(`^${WS}+|${WS}+$`, 'g'), '');
@@ -12,25 +8,22 @@ const tokens = (s) => s.split(new RegExp(WS)).filter((t) => t !== '');
 const DAY = 864e5;
 const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
 const DAYS = 'Sun Mon Tue Wed Thu Fri Sat'.split(' ');
-const KEYS = {
-  name: ['family', 'given'], name_kana: ['family', 'given'],
-  address: ['postal_code', 'address', 'building'], geopoint: ['lat', 'lon'],
-  file: ['name'], image: ['name'],
-};
+const NAME = ['family', 'given'];
+const KEYS = { name: NAME, name_kana: NAME, address: ['postal_code', 'address', 'building'],
+  geopoint: ['lat', 'lon'], file: ['name'], image: ['name'] };
+const MATH = { int: Math.trunc, floor: Math.floor, ceiling: Math.ceil, abs: Math.abs };
 const regexes = new Map();
 
 const isSet = (v) => typeof v === 'object' && v !== null;
-// Own properties only: a field named `constructor` must not find Object.prototype's.
+// Own properties only: a field named `constructor` is not Object's.
 const get = (o, k) => (isSet(o) && Object.hasOwn(o, k) ? o[k] : undefined);
 
-export function numStr(n) {
-  return n === 0 ? '0' : String(n);
-}
+export const numStr = (n) => (n === 0 ? '0' : String(n));
 
 export function str(v) {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return numStr(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'boolean') return String(v);
   return v.s.length ? str(v.s[0]) : '';
 }
 
@@ -40,30 +33,23 @@ export function num(v) {
   if (isSet(v)) return v.s.length ? num(v.s[0]) : NaN;
   const t = trim(v);
   if (/^-?(\d+(\.\d*)?|\.\d+)$/.test(t)) return parseFloat(t);
-  const p = parts(t);
-  if (p) return p.d + p.s / 86400;
-  const c = clock(t);
-  return c === null ? NaN : c / 86400;
+  const p = parts(t) ?? { d: 0, s: clock(t) ?? NaN };
+  return p.d + p.s / 86400;
 }
 
-export function bool(v) {
-  if (typeof v === 'string') return v !== '';
-  if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
-  if (typeof v === 'boolean') return v;
-  return v.s.length > 0;
-}
+// JavaScript truthiness is XPath's boolean() for strings, numbers and booleans.
+export const bool = (v) => (isSet(v) ? v.s.length > 0 : !!v);
 
-// Days since 1970-01-01 of a strict YYYY-MM-DD, or null.
+// YYYY-MM-DD as days since 1970-01-01, or null.
 function ymd(t) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
+  const m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(t);
   if (!m || +m[1] === 0) return null;
-  const d = new Date(0);
-  d.setUTCFullYear(+m[1], +m[2] - 1, +m[3]);
-  if (d.getUTCMonth() !== +m[2] - 1 || d.getUTCDate() !== +m[3]) return null;
-  return Math.round(d.getTime() / DAY);
+  const [d, mo, day] = [new Date(0), m[2] - 1, +m[3]];
+  d.setUTCFullYear(+m[1], mo, day);
+  return d.getUTCMonth() === mo && d.getUTCDate() === day ? Math.round(d.getTime() / DAY) : null;
 }
 
-// Seconds since midnight of HH:MM[:SS[.fff]], or null.
+// HH:MM[:SS[.fff]] as seconds, or null.
 function clock(t) {
   const m = /^(\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?$/.exec(t);
   if (!m) return null;
@@ -72,7 +58,7 @@ function clock(t) {
   return +m[1] * 3600 + +m[2] * 60 + s;
 }
 
-// A date with optional wall-clock time (the zone is ignored): {d: days, s: seconds}.
+// A date with optional wall-clock time (zone ignored): {d: days, s: seconds}.
 function parts(t) {
   if (t.length < 10) return null;
   const d = ymd(t.slice(0, 10));
@@ -90,10 +76,8 @@ function parts(t) {
 }
 
 function dayParts(days) {
-  if (!Number.isFinite(days)) return null;
-  const whole = Math.floor(days);
-  if (dateOf(whole) === '') return null;
-  return { d: whole, s: Math.round((days - whole) * 86400 * 1000) / 1000 };
+  const d = Math.floor(days);
+  return dateOf(d) === '' ? null : { d, s: Math.round((days - d) * 864e5) / 1000 };
 }
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
@@ -121,9 +105,8 @@ function formatDate(p, f) {
 }
 
 function round(x, places) {
-  if (Number.isNaN(x) || Number.isNaN(places) || !Number.isFinite(x)) {
-    return Number.isNaN(places) ? NaN : x;
-  }
+  if (Number.isNaN(places)) return NaN;
+  if (!Number.isFinite(x)) return x;
   const r = (y) => Math.sign(y) * Math.round(Math.abs(y));
   const p = Math.trunc(places);
   if (p === 0) return r(x);
@@ -133,9 +116,7 @@ function round(x, places) {
   return p > 0 ? r(x * f) / f : r(x / f) * f;
 }
 
-function clampIndex(n, len) {
-  return Number.isNaN(n) || n <= 0 ? 0 : Math.min(Math.trunc(n), len);
-}
+const clampIndex = (n, len) => (Number.isNaN(n) || n <= 0 ? 0 : Math.min(Math.trunc(n), len));
 
 function equals(a, b) {
   if (typeof a === 'boolean' || typeof b === 'boolean') return bool(a) === bool(b);
@@ -153,14 +134,16 @@ function jsonValue(type, v) {
     .filter((x) => x !== '').join(' ');
 }
 
-/** Evaluates a syntax tree; returns a string, number or boolean. */
+/** Evaluates a tree to a string, number or boolean. env = { fields: {name: {type, repeat}},
+ * answers, current, row: [indexes], today, now, item } */
 export function evaluate(ast, env) {
   const fields = env.fields || {};
   const rows = env.row === undefined ? [] : [].concat(env.row);
   const type = (name) => get(get(fields, name), 'type');
+  const parent = (name) => get(get(fields, name), 'repeat');
   const chain = (name) => {
     const out = [];
-    for (let r = get(get(fields, name), 'repeat'); r; r = get(get(fields, r), 'repeat')) out.unshift(r);
+    for (let r = parent(name); r; r = parent(r)) out.unshift(r);
     return out;
   };
   const context = env.current ? chain(env.current) : [];
@@ -178,7 +161,7 @@ export function evaluate(ast, env) {
     return Array.isArray(list) ? list.length : 0;
   };
   const value = (name, at) => jsonValue(type(name), get(rowOf(chain(name), at), name));
-  // Values (or, for repeats, rows) of `name` across all rows below the shared context.
+  // Values (for repeats: rows) of `name` in all rows below the shared context.
   const gather = (name, names, at, out) => {
     if (at.length === names.length) {
       if (type(name) === 'repeat') out.push(...Array(count(name, at)).fill(''));
@@ -225,30 +208,25 @@ export function evaluate(ast, env) {
     const x = (i) => num(ev(a[i]));
     const one = () => (a.length ? ev(a[0]) : cur());
     switch (fn) {
-      case 'not': return !bool(ev(a[0]));
-      case 'true': return true;
-      case 'false': return false;
-      case 'boolean': return bool(ev(a[0]));
-      case 'boolean-from-string': { const t = trim(s(0)); return t.toLowerCase() === 'true' || t === '1'; }
+      case 'not': case 'boolean': return bool(ev(a[0])) === (fn === 'boolean');
+      case 'true': case 'false': return fn === 'true';
+      case 'boolean-from-string': return /^(true|1)$/i.test(trim(s(0)));
       case 'if': return bool(ev(a[0])) ? ev(a[1]) : ev(a[2]);
       case 'coalesce':
         for (const arg of a) { const v = ev(arg); if (str(v) !== '') return v; }
         return '';
-      case 'selected': { const w = trim(s(1)); return tokens(s(0)).includes(w); }
+      case 'selected': { const list = s(0); return tokens(list).includes(trim(s(1))); }
       case 'count-selected': return tokens(s(0)).length;
       case 'selected-at': {
-        const list = s(0);
-        const i = x(1);
+        const [list, i] = [s(0), x(1)];
         return Number.isNaN(i) || i < 0 || i > 1e9 ? '' : tokens(list)[Math.trunc(i)] ?? '';
       }
       case 'regex': {
         const subject = s(0);
-        let re = regexes.get(n.re);
-        if (re === undefined) {
-          try { re = new RegExp(n.re, 'u'); } catch { re = null; }
-          regexes.set(n.re, re);
+        if (!regexes.has(n.re)) {
+          try { regexes.set(n.re, new RegExp(n.re, 'u')); } catch { regexes.set(n.re, null); }
         }
-        return re !== null && re.test(subject);
+        return regexes.get(n.re)?.test(subject) ?? false;
       }
       case 'contains': return s(0).includes(s(1));
       case 'starts-with': return s(0).startsWith(s(1));
@@ -261,16 +239,12 @@ export function evaluate(ast, env) {
         const to = a.length > 2 ? clampIndex(x(2), chars.length) : chars.length;
         return to <= from ? '' : chars.slice(from, to).join('');
       }
-      case 'substring-before': {
-        const [h, w] = [s(0), s(1)];
-        const i = w === '' ? -1 : h.indexOf(w);
-        return i < 0 ? '' : h.slice(0, i);
-      }
+      case 'substring-before':
       case 'substring-after': {
         const [h, w] = [s(0), s(1)];
-        if (w === '') return h;
         const i = h.indexOf(w);
-        return i < 0 ? '' : h.slice(i + w.length);
+        if (fn === 'substring-after') return w === '' ? h : i < 0 ? '' : h.slice(i + w.length);
+        return w === '' || i < 0 ? '' : h.slice(0, i);
       }
       case 'translate': {
         const [t, from, to] = [[...s(0)], [...s(1)], [...s(2)]];
@@ -286,19 +260,15 @@ export function evaluate(ast, env) {
         if (typeof v === 'string') { const p = parts(trim(v)); if (p) return dateOf(p.d); }
         return dateOf(num(v));
       }
-      case 'decimal-date-time': return num(ev(a[0]));
+      case 'decimal-date-time': return x(0);
       case 'format-date':
       case 'format-date-time': {
         const v = ev(a[0]);
-        const p = typeof v === 'string' ? parts(trim(v)) : dayParts(num(v));
-        const f = s(1);
+        const [p, f] = [typeof v === 'string' ? parts(trim(v)) : dayParts(num(v)), s(1)];
         return p ? formatDate(p, f) : '';
       }
       case 'round': return round(x(0), a.length > 1 ? x(1) : 0);
-      case 'int': return Math.trunc(x(0));
-      case 'floor': return Math.floor(x(0));
-      case 'ceiling': return Math.ceil(x(0));
-      case 'abs': return Math.abs(x(0));
+      case 'int': case 'floor': case 'ceiling': case 'abs': return MATH[fn](x(0));
       case 'pow': {
         const [b, e] = [x(0), x(1)];
         return Number.isNaN(e) || (Math.abs(b) === 1 && !Number.isFinite(e)) ? NaN : b ** e;

@@ -17,6 +17,9 @@ pub enum CoreError {
     /// The input is invalid; the report says which field and why.
     #[error("invalid input")]
     Invalid(InvalidInput),
+    /// A definition does not read or does not pass its checks; each error has a place.
+    #[error("invalid definition: {0}")]
+    Definition(yui_domain::definition::DefinitionErrors),
     /// Too many attempts; try again after the given number of seconds.
     #[error("too many attempts")]
     Throttled { retry_after_secs: u64 },
@@ -35,6 +38,7 @@ impl CoreError {
             CoreError::Forbidden => "forbidden",
             CoreError::Conflict { .. } => "conflict",
             CoreError::Invalid(_) => "invalid",
+            CoreError::Definition(_) => "definition",
             CoreError::Throttled { .. } => "throttled",
             CoreError::Unavailable(_) => "unavailable",
             CoreError::Internal(_) => "internal",

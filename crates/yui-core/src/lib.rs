@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
+pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod packages;
 pub mod password;
 pub mod ports;
 pub mod records;
+pub mod resident;
 pub mod review;
 pub mod staff;
 pub mod token;
@@ -40,6 +42,8 @@ pub struct CoreSettings {
     pub throttle_window: time::Duration,
     /// The instance's public URL, for links in e-mails.
     pub public_url: String,
+    /// An untouched resident draft is kept this long after its last save.
+    pub draft_lifetime: time::Duration,
 }
 
 impl Default for CoreSettings {
@@ -51,6 +55,7 @@ impl Default for CoreSettings {
             max_failures_per_address: 20,
             throttle_window: time::Duration::minutes(15),
             public_url: "http://127.0.0.1:8080".into(),
+            draft_lifetime: time::Duration::days(30),
         }
     }
 }
@@ -59,6 +64,7 @@ impl Default for CoreSettings {
 #[derive(Clone)]
 pub struct Yui {
     store: Arc<dyn Store>,
+    forms: Arc<apps::FormCache>,
     blobs: Arc<dyn ports::Blobs>,
     clock: Arc<dyn Clock>,
     settings: CoreSettings,
@@ -73,10 +79,15 @@ impl Yui {
     ) -> Self {
         Self {
             store,
+            forms: Arc::default(),
             blobs,
             clock,
             settings,
         }
+    }
+
+    pub(crate) fn forms(&self) -> &apps::FormCache {
+        &self.forms
     }
 
     pub fn blobs(&self) -> &Arc<dyn ports::Blobs> {

@@ -195,6 +195,8 @@ pub struct SubmissionRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DraftRecord {
     pub tenant_id: TenantId,
+    /// `web` or `counter`.
+    pub channel: String,
     pub app_id: AppId,
     pub app_version_id: AppVersionId,
     pub answers: String,

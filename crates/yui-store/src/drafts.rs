@@ -13,6 +13,7 @@ use crate::{SqlStore, with_pool};
 #[derive(sqlx::FromRow)]
 struct DraftRow {
     tenant_id: i64,
+    channel: String,
     app_id: i64,
     app_version_id: i64,
     answers: String,
@@ -29,8 +30,8 @@ impl DraftStore for SqlStore {
         with_pool!(self, write, |pool| {
             sqlx::query(
                 "INSERT INTO draft (tenant_id, app_id, token_hash, app_version_id, answers, email, \
-                 submitted, created_at, updated_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 submitted, created_at, updated_at, expires_at, channel) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(d.tenant_id.0)
             .bind(d.app_id.0)
@@ -42,6 +43,7 @@ impl DraftStore for SqlStore {
             .bind(ms(d.created_at))
             .bind(ms(d.updated_at))
             .bind(ms(d.expires_at))
+            .bind(&d.channel)
             .execute(pool)
             .await
             .map(|r| r.rows_affected())
@@ -57,8 +59,8 @@ impl DraftStore for SqlStore {
     ) -> StoreResult<Option<DraftRecord>> {
         let row: Option<DraftRow> = with_pool!(self, read, |pool| {
             sqlx::query_as(
-                "SELECT tenant_id, app_id, app_version_id, answers, email, submitted, created_at, \
-                 updated_at, expires_at FROM draft WHERE token_hash = $1 AND expires_at > $2",
+                "SELECT tenant_id, channel, app_id, app_version_id, answers, email, submitted, \
+                 created_at, updated_at, expires_at FROM draft WHERE token_hash = $1 AND expires_at > $2",
             )
             .bind(token_hash)
             .bind(ms(now))
@@ -69,6 +71,7 @@ impl DraftStore for SqlStore {
         row.map(|r| {
             Ok(DraftRecord {
                 tenant_id: TenantId(r.tenant_id),
+                channel: r.channel,
                 app_id: AppId(r.app_id),
                 app_version_id: AppVersionId(r.app_version_id),
                 answers: r.answers,

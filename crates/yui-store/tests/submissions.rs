@@ -407,6 +407,7 @@ async fn drafts_are_saved_resumed_and_expire(db: &TestDb) {
     let (app, v) = published_app(db, &t, "play-room").await;
     let draft = DraftRecord {
         tenant_id: t.id,
+        channel: "web".into(),
         app_id: app.id,
         app_version_id: v.id,
         answers: "{}".into(),

@@ -15,6 +15,7 @@ pub mod model;
 pub mod packages;
 pub mod password;
 pub mod ports;
+pub mod processing;
 pub mod records;
 pub mod resident;
 pub mod review;

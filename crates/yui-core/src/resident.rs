@@ -250,8 +250,27 @@ impl Yui {
         session: &DraftSession,
         file: &IncomingFile,
     ) -> Result<UploadRecord, UploadFailure> {
-        let field = session
-            .form
+        self.store_upload(
+            session.record.tenant_id,
+            session.record.app_id,
+            &hash_token(&session.token),
+            &session.form,
+            file,
+        )
+        .await
+    }
+
+    /// Checks a file against its field's limits, cleans it, stores it durably and records
+    /// that `owner_hash` (a draft's or correction link's hash) uploaded it.
+    pub(crate) async fn store_upload(
+        &self,
+        tenant: TenantId,
+        app: crate::records::AppId,
+        owner_hash: &str,
+        form: &Form,
+        file: &IncomingFile,
+    ) -> Result<UploadRecord, UploadFailure> {
+        let field = form
             .field(&file.field)
             .ok_or_else(|| UploadFailure::Refused {
                 code: "file.unknown_field",
@@ -280,7 +299,6 @@ impl Yui {
                 message_en: e.message_en(&accept_en(&limits.accept)),
             }
         })?;
-        let tenant = session.record.tenant_id;
         let size = processed.bytes.len() as u64;
         let key = self
             .blobs()
@@ -290,8 +308,8 @@ impl Yui {
         let upload = UploadRecord {
             blob_key: key,
             tenant_id: tenant,
-            app_id: session.record.app_id,
-            owner_hash: hash_token(&session.token),
+            app_id: app,
+            owner_hash: owner_hash.to_owned(),
             field_path: file.field.clone(),
             name: processed.name,
             content_type: processed.content_type.to_owned(),
@@ -319,7 +337,7 @@ pub enum UploadFailure {
     Core(CoreError),
 }
 
-fn upload_value(u: &UploadRecord) -> Value {
+pub(crate) fn upload_value(u: &UploadRecord) -> Value {
     let mut v = serde_json::json!({ "id": u.blob_key, "name": u.name, "size": u.size, "content_type": u.content_type });
     if let Some((lat, lon)) = u.location {
         v["location"] = serde_json::json!({ "lat": lat, "lon": lon });

@@ -210,6 +210,8 @@ pub struct Correction {
     pub search_text: String,
     pub contact_email: Option<String>,
     pub new_status: String,
+    /// Files uploaded with the correction (earlier files stay attached).
+    pub files: Vec<crate::records::SubmissionFile>,
     pub event: NewEvent,
     pub audit: AuditEntry,
     pub jobs: Vec<NewJob>,

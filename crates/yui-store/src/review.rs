@@ -551,6 +551,23 @@ impl ReviewStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(map)?;
+            for f in &c.files {
+                sqlx::query(
+                    "INSERT INTO submission_file (tenant_id, submission_id, field_path, blob_key, name, \
+                     content_type, size, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(c.tenant_id.0)
+                .bind(c.submission_id.0)
+                .bind(&f.field_path)
+                .bind(&f.blob_key)
+                .bind(&f.name)
+                .bind(&f.content_type)
+                .bind(i64::try_from(f.size).unwrap_or(i64::MAX))
+                .bind(&f.sha256)
+                .execute(&mut *tx)
+                .await
+                .map_err(map)?;
+            }
             let values: &[IndexedValue] = &c.values;
             insert_values!(tx, c.tenant_id.0, app_id, c.submission_id.0, values);
             if status != c.new_status {

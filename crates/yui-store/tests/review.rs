@@ -397,6 +397,7 @@ async fn a_returned_submission_is_corrected_once_and_keeps_its_old_answers(db: &
         search_text: "山田7".into(),
         contact_email: None,
         new_status: "received".into(),
+        files: vec![],
         event: NewEvent {
             actor_kind: ActorKind::Resident,
             actor_id: None,

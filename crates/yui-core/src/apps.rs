@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use serde_json::Value;
 use yui_domain::definition::{AppDefinition, Audience, DefinitionErrors, Form, Text};
+use yui_domain::diff::BreakingChange;
 use yui_domain::japan::text::search_key;
 
 use crate::Yui;
@@ -84,7 +86,96 @@ pub fn text_in(text: &Text, english: bool) -> String {
     text.get(if english { "en" } else { "ja" }).to_owned()
 }
 
+/// A change of the draft that would orphan stored answers, with how many submissions hold
+/// such answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishImpact {
+    pub change: BreakingChange,
+    pub affected: u64,
+}
+
+/// Whether a stored answer set holds data the change would orphan.
+fn holds(answers: &Value, change: &BreakingChange) -> bool {
+    let rows: Vec<&Value> = match &change.repeat {
+        Some(repeat) => answers
+            .get(repeat)
+            .and_then(Value::as_array)
+            .map(|r| r.iter().collect())
+            .unwrap_or_default(),
+        None => vec![answers],
+    };
+    rows.iter()
+        .any(|row| match (row.get(&change.field), &change.choice) {
+            (None | Some(Value::Null), _) => false,
+            (Some(_), None) => true,
+            (Some(Value::String(s)), Some(choice)) => s == choice,
+            (Some(Value::Array(items)), Some(choice)) => {
+                items.iter().any(|i| i.as_str() == Some(choice))
+            }
+            (Some(_), Some(_)) => false,
+        })
+}
+
 impl Yui {
+    /// What publishing the draft would orphan: each breaking change against the version in
+    /// force (a removed field or choice, a changed type) with the number of stored
+    /// submissions holding such answers. Builders see this before they publish.
+    pub async fn publish_impact(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        app: AppId,
+    ) -> Result<Vec<PublishImpact>, CoreError> {
+        actor.require(Permission::BuildApps, tenant)?;
+        let record = self
+            .store()
+            .app(tenant, app)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let Some(number) = record.published_version else {
+            return Ok(Vec::new());
+        };
+        let draft =
+            AppDefinition::from_yaml(&record.draft_definition).map_err(CoreError::Definition)?;
+        let live = self
+            .store()
+            .app_version_number(tenant, app, number)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let live = AppDefinition::from_yaml(&live.definition).map_err(CoreError::Definition)?;
+        let changes = yui_domain::diff::diff(&live, &draft)
+            .breaking_changes()
+            .to_vec();
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut affected = vec![0u64; changes.len()];
+        let mut after = None;
+        loop {
+            let page = self
+                .store()
+                .submission_answers(tenant, app, after, 1000)
+                .await?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(*last);
+            for (_, text) in &page {
+                let Ok(answers) = serde_json::from_str::<Value>(text) else {
+                    continue;
+                };
+                for (i, change) in changes.iter().enumerate() {
+                    if holds(&answers, change) {
+                        affected[i] += 1;
+                    }
+                }
+            }
+        }
+        Ok(changes
+            .into_iter()
+            .zip(affected)
+            .map(|(change, affected)| PublishImpact { change, affected })
+            .collect())
+    }
+
     /// Creates an app from a definition (YAML or JSON). The definition must read; it need not
     /// pass every check yet (the builder keeps working on it), but its id becomes the app's
     /// URL name.

@@ -449,6 +449,71 @@ async fn uploaded_photos_join_their_own_submission_only(db: &TestDb) {
     );
 }
 
+async fn publishing_reports_what_a_removed_choice_or_field_would_orphan(db: &TestDb) {
+    let (yui, town, app) = town_with(db, PLAY_ROOM).await;
+    for (i, slot) in ["am", "pm", "pm"].iter().enumerate() {
+        let mut a = play_room_answers();
+        a.insert("slot".into(), json!(slot));
+        yui.submit_answers(
+            &town,
+            &app,
+            a,
+            vec![],
+            &format!("key-{i}-0123456789abcdef"),
+            Channel::Web,
+            MailLanguage::Ja,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    assert!(
+        yui.publish_impact(&Actor::Operator, town.id, app.app.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing changed yet"
+    );
+    let without_pm = PLAY_ROOM.replace(
+        "    - { name: pm, label: { ja: 午後（13:00〜16:00）, en: Afternoon (13:00–16:00) }, saturday: \"no\" }\n",
+        "",
+    );
+    let without_phone = without_pm.replace(
+        "      - name: phone\n        type: phone\n        label: { ja: 日中に連絡がつく電話番号, en: Daytime phone number }\n        required: true\n",
+        "",
+    );
+    assert_ne!(without_phone, without_pm, "the phone field was removed");
+    let errors = yui
+        .save_app_draft(&Actor::Operator, town.id, app.app.id, &without_phone)
+        .await
+        .unwrap();
+    assert!(errors.0.is_empty(), "{errors:?}");
+    let impact = yui
+        .publish_impact(&Actor::Operator, town.id, app.app.id)
+        .await
+        .unwrap();
+    let summary: Vec<(&str, &str, Option<&str>, u64)> = impact
+        .iter()
+        .map(|i| {
+            (
+                i.change.code,
+                i.change.field.as_str(),
+                i.change.choice.as_deref(),
+                i.affected,
+            )
+        })
+        .collect();
+    assert!(
+        summary.contains(&("choice.removed", "slot", Some("pm"), 2)),
+        "{summary:?}"
+    );
+    assert!(
+        summary.contains(&("field.removed", "phone", None, 3)),
+        "{summary:?}"
+    );
+    assert!(impact.iter().all(|i| !i.change.message_ja.is_empty()));
+}
+
 on_both_backends!(
     publishing_makes_an_app_open_for_residents_in_its_newest_version,
     builders_get_located_errors_and_cannot_publish_a_broken_draft,
@@ -456,4 +521,5 @@ on_both_backends!(
     invalid_answers_are_refused_with_violations_and_nothing_is_stored,
     a_draft_saved_page_by_page_resumes_and_submits_exactly_once,
     uploaded_photos_join_their_own_submission_only,
+    publishing_reports_what_a_removed_choice_or_field_would_orphan,
 );

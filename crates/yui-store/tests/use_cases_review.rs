@@ -305,20 +305,46 @@ async fn a_return_for_correction_sends_a_link_and_the_correction_becomes_revisio
 async fn a_correction_link_expires_after_two_weeks(db: &TestDb) {
     let s = setup(db).await;
     let id = submit(&s, "a").await;
-    s.yui.transition_submission(&s.reviewer, &s.town, id, "received", "returned", Some("写真が不鮮明です")).await.unwrap();
+    s.yui
+        .transition_submission(
+            &s.reviewer,
+            &s.town,
+            id,
+            "received",
+            "returned",
+            Some("写真が不鮮明です"),
+        )
+        .await
+        .unwrap();
     let now = s.yui.clock().now();
     let job = loop {
-        let job = db.store.claim_job(now, Duration::minutes(5)).await.unwrap().unwrap();
-        if job.payload["body_text"].as_str().unwrap_or_default().contains("/correct/") {
+        let job = db
+            .store
+            .claim_job(now, Duration::minutes(5))
+            .await
+            .unwrap()
+            .unwrap();
+        if job.payload["body_text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/correct/")
+        {
             break job;
         }
     };
     let body = job.payload["body_text"].as_str().unwrap();
-    let token = body[body.find("/oguni/correct/").unwrap() + 15..].split_whitespace().next().unwrap().to_owned();
+    let token = body[body.find("/oguni/correct/").unwrap() + 15..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
     s.clock.advance(Duration::days(13));
     assert!(s.yui.correction_session(&s.town, &token).await.is_ok());
     s.clock.advance(Duration::days(2));
-    assert!(matches!(s.yui.correction_session(&s.town, &token).await, Err(CoreError::NotFound)));
+    assert!(matches!(
+        s.yui.correction_session(&s.town, &token).await,
+        Err(CoreError::NotFound)
+    ));
 }
 
 async fn staff_see_their_departments_apps_and_never_another_towns(db: &TestDb) {

@@ -64,6 +64,34 @@ impl StaffContext {
     pub fn town(&self) -> &str {
         self.session.tenant.slug.as_str()
     }
+
+    /// What every staff page's layout needs: town, user, role label, CSRF token, which
+    /// sections the role may use, and the current section (`nav`). Merge page values into it
+    /// with `context! { ..ctx.page_context("inbox"), rows => … }`.
+    pub fn page_context(&self, nav: &str) -> minijinja::Value {
+        use yui_core::actor::{Permission, allows};
+        let s = &self.session;
+        let role = s.user.role;
+        let role_label = match self.lang {
+            Lang::Ja => role.label_ja(),
+            Lang::En => role.label_en(),
+        };
+        minijinja::context! {
+            town => crate::templates::ser(&s.tenant),
+            user => crate::templates::ser(&s.user),
+            role_label => role_label,
+            csrf => &s.csrf_token,
+            nav => nav,
+            can => minijinja::context! {
+                view => allows(role, Permission::ViewSubmissions),
+                review => allows(role, Permission::ReviewSubmissions),
+                export => allows(role, Permission::ExportSubmissions),
+                build => allows(role, Permission::BuildApps),
+                audit => allows(role, Permission::ViewAudit),
+                manage => allows(role, Permission::ManageStaff),
+            },
+        }
+    }
 }
 
 fn town_param(params: &RawPathParams) -> Option<String> {

@@ -23,6 +23,7 @@ pub const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "towns.html",
     "town_home.html",
     "staff/login.html",
+    "staff/layout.html",
     "staff/home.html",
     "macros.html",
 ];

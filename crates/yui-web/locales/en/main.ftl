@@ -47,3 +47,10 @@ error-internal-body = Sorry, the system had an error. Please try again later. If
 error-cross-origin-title = Could not send
 error-cross-origin-body = Requests from other sites are not accepted. Use this site's own pages.
 back-to-top = Back to the top page
+
+staff-nav-label = Staff menu
+staff-nav-home = Home
+staff-nav-inbox = Inbox
+staff-nav-apps = Apps
+staff-nav-counter = Counter
+staff-nav-audit = Audit log

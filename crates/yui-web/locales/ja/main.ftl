@@ -47,3 +47,10 @@ error-internal-body = 申し訳ありません。システムでエラーが発�
 error-cross-origin-title = 送信できませんでした
 error-cross-origin-body = 別のサイトからの送信は受け付けていません。このサイトのページから操作してください。
 back-to-top = トップページへ戻る
+
+staff-nav-label = 職員メニュー
+staff-nav-home = ホーム
+staff-nav-inbox = 受付一覧
+staff-nav-apps = アプリ
+staff-nav-counter = 窓口受付
+staff-nav-audit = 監査ログ

@@ -7,7 +7,7 @@ use minijinja::context;
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::StaffContext;
-use crate::templates::{render, ser};
+use crate::templates::render;
 
 pub async fn get_staff_home(
     State(state): State<AppState>,
@@ -24,19 +24,9 @@ pub async fn get_staff_home(
         .department_id
         .and_then(|id| departments.iter().find(|d| d.id == id))
         .map(|d| d.name.as_str().to_owned());
-    let role = match ctx.lang {
-        crate::i18n::Lang::Ja => s.user.role.label_ja(),
-        crate::i18n::Lang::En => s.user.role.label_en(),
-    };
     render(
         ctx.lang,
         "staff/home.html",
-        context! {
-            town => ser(&s.tenant),
-            user => ser(&s.user),
-            role_label => role,
-            department => department,
-            csrf => &s.csrf_token,
-        },
+        context! { department => department, ..ctx.page_context("home") },
     )
 }

@@ -78,6 +78,8 @@ pub struct InboxQuery {
     pub values: Vec<ValueFilter>,
     /// Words anywhere in the answers.
     pub text: Option<String>,
+    /// One receipt number, exactly.
+    pub receipt: Option<String>,
     pub order: InboxOrder,
     pub after: Option<InboxCursor>,
     pub limit: u32,

@@ -241,6 +241,14 @@ impl SqlStore {
                 }
             }
         }
+        if let Some(receipt) = q
+            .receipt
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            b.push(" AND s.receipt_number = ?", [Arg::Text(receipt.to_owned())]);
+        }
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             let trigram = text.chars().count() >= 3;
             match (&self.db, trigram) {

@@ -9,6 +9,7 @@ pub mod admission;
 pub mod assets;
 pub mod error;
 pub mod i18n;
+pub mod inbox_query;
 pub mod observability;
 mod pages;
 pub mod session;

@@ -16,6 +16,7 @@ pub mod open;
 mod review;
 mod rows;
 mod sessions;
+mod sql;
 mod submissions;
 mod tenants;
 mod throttle;

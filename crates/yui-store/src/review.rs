@@ -14,64 +14,8 @@ use yui_core::review::{
 
 use crate::error::map;
 use crate::rows::{from_ms, ms};
+use crate::sql::{Arg, Builder, bind_all};
 use crate::{Db, SqlStore, with_pool};
-
-/// A bound value of a query built at run time.
-enum Arg {
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-/// SQL assembled from fixed fragments; every value is a numbered parameter.
-struct Builder {
-    sql: String,
-    args: Vec<Arg>,
-}
-
-impl Builder {
-    fn new(sql: &str) -> Self {
-        Self {
-            sql: sql.to_owned(),
-            args: Vec::new(),
-        }
-    }
-
-    /// Appends `fragment`, replacing each `?` with the next parameter number.
-    fn push(&mut self, fragment: &str, args: impl IntoIterator<Item = Arg>) {
-        let mut args = args.into_iter();
-        for part in fragment.split_inclusive('?') {
-            if let Some(stripped) = part.strip_suffix('?') {
-                self.sql.push_str(stripped);
-                if let Some(a) = args.next() {
-                    self.args.push(a);
-                }
-                self.sql.push_str(&format!("${}", self.args.len()));
-            } else {
-                self.sql.push_str(part);
-            }
-        }
-    }
-
-    fn placeholders(n: usize) -> String {
-        vec!["?"; n].join(", ")
-    }
-}
-
-/// Binds the builder's arguments to a query (either backend).
-macro_rules! bind_all {
-    ($query:expr, $args:expr) => {{
-        let mut q = $query;
-        for a in $args {
-            q = match a {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Float(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-            };
-        }
-        q
-    }};
-}
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
 fn like_contains(text: &str) -> String {

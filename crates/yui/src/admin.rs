@@ -71,6 +71,21 @@ pub async fn run(command: AdminCommand, file: &FileConfig) -> Result<(), CliErro
             }
             store.close().await;
         }
+        AdminCommand::InstallApp {
+            db,
+            tenant,
+            file: path,
+            publish,
+            summary,
+        } => {
+            let (yui, store) = yui_for(&db, file).await?;
+            let t = yui
+                .tenant_by_slug(&tenant)
+                .await
+                .map_err(|_| unknown_town(&tenant))?;
+            install_app(&yui, &t, &path, publish, &summary).await?;
+            store.close().await;
+        }
         AdminCommand::CreateDepartment { db, tenant, name } => {
             let (yui, store) = yui_for(&db, file).await?;
             let t = yui
@@ -185,6 +200,70 @@ async fn set_disabled(
         println!("enabled {login}");
     }
     store.close().await;
+    Ok(())
+}
+
+/// Creates the app (or replaces its draft) and optionally publishes it.
+pub async fn install_app(
+    yui: &Yui,
+    tenant: &yui_core::model::Tenant,
+    path: &std::path::Path,
+    publish: bool,
+    summary: &str,
+) -> Result<(), CliError> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Config(format!("cannot read {}: {e}", path.display())))?;
+    let located = |e: yui_core::CoreError| match e {
+        yui_core::CoreError::Definition(errors) => CliError::Config(
+            errors
+                .0
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}:{}:{}: {}",
+                        path.display(),
+                        d.line.unwrap_or(0),
+                        d.column.unwrap_or(0),
+                        d.message_en
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => CliError::from_core(other),
+    };
+    let op = Actor::Operator;
+    let def = yui_domain::definition::AppDefinition::from_yaml(&source)
+        .map_err(|e| located(yui_core::CoreError::Definition(e)))?;
+    let app = match yui.staff_app(&op, tenant.id, &def.id).await {
+        Ok(existing) => {
+            let problems = yui
+                .save_app_draft(&op, tenant.id, existing.id, &source)
+                .await
+                .map_err(located)?;
+            if publish && !problems.0.is_empty() {
+                return Err(located(yui_core::CoreError::Definition(problems)));
+            }
+            existing
+        }
+        Err(yui_core::CoreError::NotFound) => yui
+            .create_app(&op, tenant.id, &source)
+            .await
+            .map_err(located)?,
+        Err(e) => return Err(CliError::from_core(e)),
+    };
+    if publish {
+        let v = yui
+            .publish_app(&op, tenant.id, app.id, summary)
+            .await
+            .map_err(located)?;
+        println!(
+            "published {} version {} in {}",
+            app.slug, v.version, tenant.name
+        );
+    } else {
+        println!("saved the draft of {} in {}", app.slug, tenant.name);
+    }
     Ok(())
 }
 

@@ -121,6 +121,23 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Install an app from a definition file (YAML or JSON) into a municipality, or replace the
+    /// draft of the app with the same id; with --publish, publish it as the next version.
+    InstallApp {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        tenant: String,
+        /// The definition file.
+        #[arg(long, value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Publish the definition at once (it must pass every check).
+        #[arg(long)]
+        publish: bool,
+        /// What changed, shown in the version history.
+        #[arg(long, default_value = "")]
+        summary: String,
+    },
     /// Add a department (課) to a municipality.
     CreateDepartment {
         #[command(flatten)]

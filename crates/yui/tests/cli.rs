@@ -527,3 +527,86 @@ fn sigterm_stops_the_server_gracefully() {
         assert!(line.starts_with('{'), "json logs: {line}");
     }
 }
+
+#[test]
+fn apps_are_installed_and_published_from_definition_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert!(
+        yui(&[
+            "admin",
+            "create-tenant",
+            "--data-dir",
+            d,
+            "--slug",
+            "oguni",
+            "--code",
+            "434248",
+            "--name",
+            "小国町"
+        ])
+        .status
+        .success()
+    );
+    let template = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../templates/play-room-booking.yaml"
+    );
+    let first = yui(&[
+        "admin",
+        "install-app",
+        "--data-dir",
+        d,
+        "--tenant",
+        "oguni",
+        "--file",
+        template,
+        "--publish",
+    ]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("published play-room-booking version 1"),
+        "{}",
+        stdout(&first)
+    );
+    let again = yui(&[
+        "admin",
+        "install-app",
+        "--data-dir",
+        d,
+        "--tenant",
+        "oguni",
+        "--file",
+        template,
+        "--publish",
+        "--summary",
+        "再公開",
+    ]);
+    assert!(stdout(&again).contains("version 2"), "{}", stdout(&again));
+
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        std::fs::read_to_string(template)
+            .unwrap()
+            .replace("${allergy}", "${allergi}"),
+    )
+    .unwrap();
+    let bad = yui(&[
+        "admin",
+        "install-app",
+        "--data-dir",
+        d,
+        "--tenant",
+        "oguni",
+        "--file",
+        broken.to_str().unwrap(),
+        "--publish",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let line = error_line(&bad);
+    assert!(
+        line.contains("broken.yaml:") && line.contains("allergi"),
+        "{line}"
+    );
+}

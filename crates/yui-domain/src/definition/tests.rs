@@ -1,21 +1,12 @@
-//! Tests of reading, checking, compiling and writing definitions, and of the shipped
-//! templates.
+//! Tests of reading, checking, compiling and writing definitions. The shipped templates are
+//! tested in `tests/templates.rs`.
 
 use std::path::PathBuf;
 
 use proptest::prelude::*;
 use serde_json::json;
-use time::macros::{date, datetime};
 
 use super::*;
-use crate::expr::EvalContext;
-
-fn ctx() -> EvalContext {
-    EvalContext {
-        today: date!(2024 - 04 - 01),
-        now: datetime!(2024-04-01 10:30:00 +09:00),
-    }
-}
 
 const MINIMAL: &str = "\
 yui: 1
@@ -328,93 +319,6 @@ choices:
     assert_eq!(form.fields()[1].other_of, Some(0));
     let clash = src.replace("name: t,", "name: s_other,");
     assert_eq!(first(&clash).code, "field.duplicate_name");
-}
-
-fn template_paths() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../templates");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    paths.sort();
-    paths
-}
-
-#[test]
-fn every_template_loads_and_its_sample_validates() {
-    let paths = template_paths();
-    assert!(paths.len() >= 3, "templates missing: {paths:?}");
-    for path in paths {
-        let src = std::fs::read_to_string(&path).unwrap();
-        let form = Form::from_yaml(&src).unwrap_or_else(|e| panic!("{}:\n{e}", path.display()));
-        let sample_path = path.with_extension("sample.json");
-        let sample: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&sample_path).unwrap()).unwrap();
-        let evaluation = form.evaluate(&sample, &ctx());
-        assert!(
-            evaluation.is_valid(),
-            "{} sample is invalid: {:#?}",
-            sample_path.display(),
-            evaluation.report()
-        );
-    }
-}
-
-#[test]
-fn the_play_room_sample_is_normalised() {
-    let src = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../templates/play-room-booking.yaml"),
-    )
-    .unwrap();
-    let form = Form::from_yaml(&src).unwrap();
-    let sample: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../templates/play-room-booking.sample.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let evaluation = form.evaluate(&sample, &ctx());
-    let answers = serde_json::Value::Object(evaluation.answers().clone());
-    assert_eq!(
-        answers["applicant_kana"],
-        json!({"family": "ヤマダ", "given": "ハナコ"})
-    );
-    assert_eq!(answers["phone"], json!("09012345678"));
-    assert_eq!(answers["email"], json!("hanako.yamada@example.jp"));
-    assert_eq!(answers["use_date"], json!("2024-04-06"));
-    assert_eq!(answers["adults"], json!(1));
-    assert_eq!(answers["children"][0]["child_birth"], json!("2020-05-05"));
-    assert_eq!(answers["children"][0]["child_age"], json!(3));
-    assert_eq!(answers["children"][0]["allergy"], json!(false));
-    assert!(answers["children"][0].get("allergy_detail").is_none());
-    assert_eq!(
-        answers["children"][1]["allergy_detail"],
-        json!("卵\n乳製品")
-    );
-    assert_eq!(answers["total_people"], json!(3));
-    assert_eq!(answers["agree"], json!(true));
-    assert!(answers.get("over_capacity").is_none());
-}
-
-#[test]
-fn templates_survive_a_yaml_and_a_json_round_trip() {
-    for path in template_paths() {
-        let src = std::fs::read_to_string(&path).unwrap();
-        let definition = AppDefinition::from_yaml(&src).unwrap();
-        let yaml = definition.to_yaml();
-        let again = AppDefinition::from_yaml(&yaml)
-            .unwrap_or_else(|e| panic!("{}: {e}\n{yaml}", path.display()));
-        assert_eq!(again, definition, "{}:\n{yaml}", path.display());
-        let json = definition.to_json();
-        assert_eq!(AppDefinition::from_yaml(&json).unwrap(), definition);
-        assert_eq!(
-            serde_json::from_str::<AppDefinition>(&json).unwrap(),
-            definition
-        );
-    }
 }
 
 #[test]

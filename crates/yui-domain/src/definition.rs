@@ -15,6 +15,7 @@ mod emit;
 mod error;
 mod form;
 mod model;
+mod present;
 mod schema;
 mod text;
 mod yaml;

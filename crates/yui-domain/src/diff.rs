@@ -6,6 +6,8 @@
 //! notification text, each keyed by stable names rather than positions. Fields are identified
 //! by name (names are unique in a form), so a renamed field shows as removed plus added.
 
+pub mod words;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;

@@ -8,8 +8,10 @@
 
 pub mod definition;
 pub mod diff;
+pub mod explain;
 pub mod expr;
 pub mod japan;
+pub mod merge;
 pub mod tenant;
 pub mod validate;
 pub mod workflow;

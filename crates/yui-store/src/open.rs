@@ -301,6 +301,7 @@ async fn open_sqlite(data_dir: &Path, options: &StoreOptions) -> Result<SqlStore
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(options.connect_timeout * 6)
+        .after_release(|conn, _| Box::pin(writer_is_clean(conn)))
         .connect_with(
             base.clone()
                 .create_if_missing(true)
@@ -322,6 +323,31 @@ async fn open_sqlite(data_dir: &Path, options: &StoreOptions) -> Result<SqlStore
         })?;
     verify_sqlite_durability(&writer, options.sqlite_synchronous).await?;
     Ok(SqlStore::new(Db::Sqlite { writer, reader }))
+}
+
+/// Whether the writer connection may go back to the pool: only when it is outside any
+/// transaction, in SQLite's view as well as in the driver's.
+///
+/// When a disk fills up, SQLite may roll a transaction back by itself (a failed COMMIT with
+/// SQLITE_FULL, say). The driver's own bookkeeping then no longer matches the database, and a
+/// later "transaction" could run as a savepoint inside a stray transaction that never commits:
+/// the caller would hand out a receipt for data that is not on disk. A connection in any
+/// doubt is closed instead (closing rolls back whatever is open) and the pool opens a fresh one.
+async fn writer_is_clean(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::{Connection as _, Executor as _};
+    if conn.is_in_transaction() {
+        tracing::warn!("closing the database writer connection: a transaction was left open");
+        return Ok(false);
+    }
+    // A deferred BEGIN takes no lock; it fails only if SQLite is inside a transaction.
+    if conn.execute("BEGIN DEFERRED").await.is_err() {
+        tracing::warn!(
+            "closing the database writer connection: SQLite was left inside a transaction"
+        );
+        return Ok(false);
+    }
+    conn.execute("ROLLBACK").await?;
+    Ok(true)
 }
 
 async fn verify_sqlite_durability(

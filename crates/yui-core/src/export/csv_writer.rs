@@ -1,0 +1,265 @@
+//! CSV that Japanese Excel opens by double-click: UTF-8 with a byte order mark (the default), or
+//! CP932 ("Shift_JIS" as Windows means it) for older systems. Records end in CRLF and fields
+//! are quoted per RFC 4180 only where needed.
+//!
+//! CP932 cannot hold every character residents type (𠮷, emoji, variation selectors…). Yui
+//! never replaces such a character silently: each one is reported (receipt number, column,
+//! character), and only an explicit request replaces them with 〓 (geta).
+
+use encoding_rs::{EncoderResult, SHIFT_JIS};
+
+use super::table::{Cell, ExportTable};
+use super::{ExportError, RowWriter};
+use crate::review::InboxRow;
+
+/// How many unencodable characters are listed one by one; the rest are only counted.
+pub const MAX_LISTED_PROBLEMS: usize = 1000;
+
+/// The byte order mark that tells Excel the file is UTF-8.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A character CP932 cannot hold, and where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unencodable {
+    pub receipt_number: String,
+    pub column: String,
+    pub character: char,
+}
+
+impl Unencodable {
+    /// `U+20BB7`.
+    pub fn code_point(&self) -> String {
+        format!("U+{:04X}", u32::from(self.character))
+    }
+}
+
+/// Which bytes the CSV is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvEncoding {
+    Utf8Bom,
+    /// `geta`: replace unencodable characters with 〓 (still reported).
+    Cp932 {
+        geta: bool,
+    },
+}
+
+/// Writes rows as CSV records.
+pub struct CsvWriter {
+    encoding: CsvEncoding,
+    writer: csv::Writer<Vec<u8>>,
+    cells: Vec<Cell>,
+    text: String,
+    bytes: Vec<u8>,
+    problems: Vec<Unencodable>,
+    unencodable: u64,
+}
+
+/// A CSV writer appending to `buffer`: CRLF after each record, quotes only where needed.
+fn writer_over(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(buffer)
+}
+
+fn new_writer() -> csv::Writer<Vec<u8>> {
+    writer_over(Vec::with_capacity(256 * 1024))
+}
+
+fn write_error(e: impl std::fmt::Display) -> ExportError {
+    ExportError::Write(format!("csv: {e}"))
+}
+
+impl CsvWriter {
+    pub fn new(encoding: CsvEncoding) -> Self {
+        Self {
+            encoding,
+            writer: new_writer(),
+            cells: Vec::new(),
+            text: String::new(),
+            bytes: Vec::new(),
+            problems: Vec::new(),
+            unencodable: 0,
+        }
+    }
+
+    /// The characters that could not be written in CP932 (the first [`MAX_LISTED_PROBLEMS`]).
+    pub fn problems(&self) -> &[Unencodable] {
+        &self.problems
+    }
+
+    /// Writes `self.text` as the next field.
+    fn field(
+        &mut self,
+        receipt: &str,
+        column: usize,
+        table: &ExportTable,
+    ) -> Result<(), ExportError> {
+        match self.encoding {
+            CsvEncoding::Utf8Bom => self.writer.write_field(self.text.as_bytes()),
+            CsvEncoding::Cp932 { geta } => {
+                let mut missing = Vec::new();
+                encode_cp932(&self.text, &mut self.bytes, geta, |c| missing.push(c));
+                for character in missing {
+                    self.unencodable += 1;
+                    if self.problems.len() < MAX_LISTED_PROBLEMS {
+                        self.problems.push(Unencodable {
+                            receipt_number: receipt.to_owned(),
+                            column: table.header(column).to_owned(),
+                            character,
+                        });
+                    }
+                }
+                self.writer.write_field(&self.bytes)
+            }
+        }
+        .map_err(write_error)
+    }
+
+    fn end_record(&mut self) -> Result<(), ExportError> {
+        self.writer.write_record(None::<&[u8]>).map_err(write_error)
+    }
+}
+
+impl RowWriter for CsvWriter {
+    fn begin(&mut self, table: &ExportTable) -> Result<(), ExportError> {
+        if self.encoding == CsvEncoding::Utf8Bom {
+            // The BOM goes before the first record, outside any field.
+            self.writer = writer_over(UTF8_BOM.to_vec());
+        }
+        for (i, header) in table.headers().enumerate() {
+            self.text.clear();
+            self.text.push_str(header);
+            self.field("", i, table)?;
+        }
+        self.end_record()
+    }
+
+    fn row(&mut self, table: &ExportTable, row: &InboxRow) -> Result<(), ExportError> {
+        let mut cells = std::mem::take(&mut self.cells);
+        table.fill(row, &mut cells);
+        for (i, cell) in cells.iter().enumerate() {
+            cell.write_text(&mut self.text);
+            self.field(&row.receipt_number, i, table)?;
+        }
+        self.cells = cells;
+        self.end_record()
+    }
+
+    fn finish(&mut self) -> Result<(), ExportError> {
+        Ok(())
+    }
+
+    fn take_bytes(&mut self) -> Result<Vec<u8>, ExportError> {
+        // `into_inner` flushes the writer's buffer; a fresh writer takes the next page.
+        std::mem::replace(&mut self.writer, new_writer())
+            .into_inner()
+            .map_err(write_error)
+    }
+
+    fn unencodable(&self) -> u64 {
+        self.unencodable
+    }
+}
+
+/// Characters that Japanese input methods (notably on macOS) produce in their JIS form while
+/// CP932 has only the Windows form: mapped before encoding, so they are not reported.
+fn cp932_form(c: char) -> char {
+    match c {
+        '\u{301C}' => '\u{FF5E}', // 〜 WAVE DASH → ～ FULLWIDTH TILDE
+        '\u{2016}' => '\u{2225}', // ‖ DOUBLE VERTICAL LINE → ∥ PARALLEL TO
+        '\u{2212}' => '\u{FF0D}', // − MINUS SIGN → － FULLWIDTH HYPHEN-MINUS
+        '\u{00A2}' => '\u{FFE0}', // ¢ → ￠
+        '\u{00A3}' => '\u{FFE1}', // £ → ￡
+        '\u{00AC}' => '\u{FFE2}', // ¬ → ￢
+        '\u{2014}' => '\u{2015}', // — EM DASH → ― HORIZONTAL BAR
+        other => other,
+    }
+}
+
+/// The geta mark 〓 in CP932.
+const GETA: [u8; 2] = [0x81, 0xAC];
+
+/// Encodes `text` as CP932 into `out` (cleared first), calling `missing` for each character
+/// CP932 has no code for; with `geta` such characters become 〓, otherwise they are left out.
+pub fn encode_cp932(text: &str, out: &mut Vec<u8>, geta: bool, mut missing: impl FnMut(char)) {
+    out.clear();
+    let mapped: std::borrow::Cow<'_, str> = if text.chars().any(|c| cp932_form(c) != c) {
+        text.chars().map(cp932_form).collect::<String>().into()
+    } else {
+        text.into()
+    };
+    let mut encoder = SHIFT_JIS.new_encoder();
+    let mut src: &str = &mapped;
+    loop {
+        let need = encoder
+            .max_buffer_length_from_utf8_without_replacement(src.len())
+            .unwrap_or(src.len() * 2 + 16);
+        let start = out.len();
+        out.resize(start + need, 0);
+        let (result, read, written) =
+            encoder.encode_from_utf8_without_replacement(src, &mut out[start..], true);
+        out.truncate(start + written);
+        src = &src[read..];
+        match result {
+            EncoderResult::InputEmpty => break,
+            EncoderResult::OutputFull => {}
+            EncoderResult::Unmappable(c) => {
+                missing(c);
+                if geta {
+                    out.extend_from_slice(&GETA);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cp932(text: &str, geta: bool) -> (Vec<u8>, Vec<char>) {
+        let mut out = Vec::new();
+        let mut missing = Vec::new();
+        encode_cp932(text, &mut out, geta, |c| missing.push(c));
+        (out, missing)
+    }
+
+    #[test]
+    fn cp932_round_trips_japanese_including_ibm_extensions() {
+        let text = "髙橋 花子、東京都千代田区１－１　ｶﾅ ①";
+        let (bytes, missing) = cp932(text, false);
+        assert!(missing.is_empty(), "{missing:?}");
+        let (decoded, _, errors) = SHIFT_JIS.decode(&bytes);
+        assert!(!errors);
+        assert_eq!(decoded, text);
+    }
+
+    #[test]
+    fn mac_style_wave_dash_and_minus_become_their_windows_forms() {
+        let (bytes, missing) = cp932("9:00〜12:00 −5 ‖ ¢£¬ —", false);
+        assert!(missing.is_empty(), "{missing:?}");
+        let (decoded, _, _) = SHIFT_JIS.decode(&bytes);
+        assert_eq!(decoded, "9:00～12:00 －5 ∥ ￠￡￢ ―");
+    }
+
+    #[test]
+    fn characters_outside_cp932_are_reported_never_replaced_silently() {
+        let (bytes, missing) = cp932("𠮷野😀町", false);
+        assert_eq!(missing, vec!['𠮷', '😀']);
+        assert_eq!(SHIFT_JIS.decode(&bytes).0, "野町");
+        let (bytes, missing) = cp932("𠮷野😀町", true);
+        assert_eq!(missing.len(), 2, "replacing still reports");
+        assert_eq!(SHIFT_JIS.decode(&bytes).0, "〓野〓町");
+    }
+
+    #[test]
+    fn code_points_are_written_in_unicode_notation() {
+        let p = Unencodable {
+            receipt_number: "2026-000001".into(),
+            column: "住所".into(),
+            character: '𠮷',
+        };
+        assert_eq!(p.code_point(), "U+20BB7");
+    }
+}

@@ -1,0 +1,606 @@
+//! The table every tabular export writes: which columns an app's current version gives and
+//! what each submission puts in them. Compound answers are split into columns a clerk can sort
+//! (氏名（姓）/ 氏名（名）, postal code / address / building), a repeat's rows are joined into
+//! one readable cell, files appear by name, and choices by label or by code.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use time::{Date, PrimitiveDateTime};
+use yui_domain::definition::{FieldType, Form, FormField};
+use yui_domain::japan::{PhoneNumber, PostalCode};
+
+use crate::clock::JST;
+use crate::model::UserId;
+use crate::review::InboxRow;
+
+/// How choices appear in tabular exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChoiceStyle {
+    /// The label residents saw (Japanese): 午前（9:00〜12:00）.
+    #[default]
+    Labels,
+    /// The stored code: `am`.
+    Codes,
+}
+
+impl ChoiceStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChoiceStyle::Labels => "labels",
+            ChoiceStyle::Codes => "codes",
+        }
+    }
+}
+
+/// One cell of an exported row. Spreadsheet formats keep the kind (real numbers and dates,
+/// text stays text); CSV writes them as text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(Date),
+    /// A local date and time in Japan.
+    DateTime(PrimitiveDateTime),
+}
+
+impl Cell {
+    /// The cell as CSV text, neutralised against formula injection.
+    pub fn write_text(&self, out: &mut String) {
+        out.clear();
+        match self {
+            Cell::Empty => {}
+            Cell::Text(s) => out.push_str(&neutralise(s)),
+            Cell::Number(n) => write_number(*n, out),
+            Cell::Date(d) => write_date(*d, out),
+            Cell::DateTime(t) => {
+                write_date(t.date(), out);
+                let _ = write!(out, " {:02}:{:02}:{:02}", t.hour(), t.minute(), t.second());
+            }
+        }
+    }
+}
+
+/// A text that a spreadsheet would read as a formula (or that hides one behind a tab or
+/// carriage return) gets a leading `'`, so that opening an export never runs what a resident
+/// typed.
+pub fn neutralise(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+fn write_number(n: f64, out: &mut String) {
+    // Integers are written without a fractional part; 2^53 is where f64 stops being exact.
+    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        #[allow(clippy::cast_possible_truncation)]
+        let _ = write!(out, "{}", n as i64);
+    } else {
+        let _ = write!(out, "{n}");
+    }
+}
+
+fn write_date(d: Date, out: &mut String) {
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    );
+}
+
+/// Which part of an answer a column shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Whole,
+    Family,
+    Given,
+    Postal,
+    Address,
+    Building,
+    Latitude,
+    Longitude,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Receipt,
+    SubmittedAt,
+    Status,
+    Assignee,
+    /// An answer: the field's index in the form and the part shown.
+    Answer(usize, Part),
+}
+
+#[derive(Debug, Clone)]
+struct Column {
+    header: String,
+    source: Source,
+}
+
+/// The columns of an app's export and how to fill them.
+#[derive(Debug, Clone)]
+pub struct ExportTable {
+    form: Arc<Form>,
+    app_slug: String,
+    columns: Vec<Column>,
+    choices: ChoiceStyle,
+    assignees: HashMap<UserId, String>,
+}
+
+impl ExportTable {
+    /// The table for `form` (the app's current version). `assignees` names the town's staff.
+    pub fn new(
+        form: Arc<Form>,
+        app_slug: &str,
+        choices: ChoiceStyle,
+        assignees: HashMap<UserId, String>,
+    ) -> Self {
+        let mut columns = vec![
+            column("受付番号", Source::Receipt),
+            column("受付日時", Source::SubmittedAt),
+            column("状況", Source::Status),
+            column("担当者", Source::Assignee),
+        ];
+        for (index, field) in form.fields().iter().enumerate() {
+            if field.repeat.is_some() {
+                continue;
+            }
+            let label = header_label(&form, field);
+            let answer = |part| Source::Answer(index, part);
+            match field.field_type {
+                FieldType::Group | FieldType::Note => {}
+                FieldType::Name | FieldType::NameKana => {
+                    columns.push(column(&format!("{label}（姓）"), answer(Part::Family)));
+                    columns.push(column(&format!("{label}（名）"), answer(Part::Given)));
+                }
+                FieldType::Address => {
+                    columns.push(column(
+                        &format!("{label}（郵便番号）"),
+                        answer(Part::Postal),
+                    ));
+                    columns.push(column(&format!("{label}（住所）"), answer(Part::Address)));
+                    columns.push(column(
+                        &format!("{label}（建物名）"),
+                        answer(Part::Building),
+                    ));
+                }
+                FieldType::Geopoint => {
+                    columns.push(column(&format!("{label}（緯度）"), answer(Part::Latitude)));
+                    columns.push(column(&format!("{label}（経度）"), answer(Part::Longitude)));
+                }
+                _ => columns.push(column(&label, answer(Part::Whole))),
+            }
+        }
+        Self {
+            form,
+            app_slug: app_slug.to_owned(),
+            columns,
+            choices,
+            assignees,
+        }
+    }
+
+    pub fn form(&self) -> &Form {
+        &self.form
+    }
+
+    pub fn app_slug(&self) -> &str {
+        &self.app_slug
+    }
+
+    pub fn choices(&self) -> ChoiceStyle {
+        self.choices
+    }
+
+    /// The header row.
+    pub fn headers(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().map(|c| c.header.as_str())
+    }
+
+    pub fn header(&self, column: usize) -> &str {
+        self.columns.get(column).map_or("", |c| c.header.as_str())
+    }
+
+    pub fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The label of a workflow state (its name when the current version does not know it).
+    pub fn status_label<'a>(&'a self, status: &'a str) -> &'a str {
+        self.form
+            .workflow()
+            .state(status)
+            .map_or(status, |s| s.label.ja.as_str())
+    }
+
+    /// Puts `row`'s cells into `out` (cleared first). Answers given against an older version
+    /// fill the columns whose questions still exist.
+    pub fn fill(&self, row: &InboxRow, out: &mut Vec<Cell>) {
+        out.clear();
+        let answers: Map<String, Value> = serde_json::from_str(&row.answers).unwrap_or_default();
+        for c in &self.columns {
+            out.push(match c.source {
+                Source::Receipt => Cell::Text(row.receipt_number.clone()),
+                Source::SubmittedAt => {
+                    let local = row.submitted_at.to_offset(JST);
+                    Cell::DateTime(PrimitiveDateTime::new(local.date(), local.time()))
+                }
+                Source::Status => Cell::Text(self.status_label(&row.status).to_owned()),
+                Source::Assignee => row
+                    .assignee_id
+                    .and_then(|id| self.assignees.get(&id))
+                    .map_or(Cell::Empty, |name| Cell::Text(name.clone())),
+                Source::Answer(index, part) => {
+                    let field = &self.form.fields()[index];
+                    answers
+                        .get(&field.name)
+                        .map_or(Cell::Empty, |v| self.answer_cell(field, part, v))
+                }
+            });
+        }
+    }
+
+    fn answer_cell(&self, field: &FormField, part: Part, value: &Value) -> Cell {
+        let text_part = |key: &str| {
+            value
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map_or(Cell::Empty, |s| Cell::Text(s.to_owned()))
+        };
+        match part {
+            Part::Family => text_part("family"),
+            Part::Given => text_part("given"),
+            Part::Address => text_part("address"),
+            Part::Building => text_part("building"),
+            Part::Postal => value
+                .get("postal_code")
+                .and_then(Value::as_str)
+                .map_or(Cell::Empty, |p| Cell::Text(postal_display(p))),
+            Part::Latitude => number_cell(value.get("lat")),
+            Part::Longitude => number_cell(value.get("lon")),
+            Part::Whole => match field.field_type {
+                FieldType::Integer | FieldType::Decimal => number_cell(Some(value)),
+                FieldType::Date => match value.as_str().and_then(parse_date) {
+                    Some(d) => Cell::Date(d),
+                    None => plain_cell(value),
+                },
+                FieldType::Datetime => match value.as_str().and_then(parse_datetime) {
+                    Some(t) => Cell::DateTime(t),
+                    None => plain_cell(value),
+                },
+                FieldType::Calculate => match value {
+                    Value::Number(_) => number_cell(Some(value)),
+                    _ => plain_cell(value),
+                },
+                FieldType::Repeat => {
+                    let text = self.repeat_text(field, value);
+                    if text.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(text)
+                    }
+                }
+                _ => {
+                    let text = self.answer_text(field, value);
+                    if text.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(text)
+                    }
+                }
+            },
+        }
+    }
+
+    /// An answer as one piece of text (for single cells and inside repeat rows).
+    fn answer_text(&self, field: &FormField, value: &Value) -> String {
+        let codes = self.choices == ChoiceStyle::Codes;
+        match (field.field_type, value) {
+            (FieldType::SelectOne, Value::String(code)) => self.choice(field, code),
+            (FieldType::SelectMultiple, Value::Array(items)) => {
+                let names = items.iter().filter_map(Value::as_str);
+                if codes {
+                    names.collect::<Vec<_>>().join(" ")
+                } else {
+                    names
+                        .map(|n| self.choice(field, n))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                }
+            }
+            (FieldType::YesNo, Value::Bool(b)) => match (codes, b) {
+                (true, true) => "yes".into(),
+                (true, false) => "no".into(),
+                (false, true) => "はい".into(),
+                (false, false) => "いいえ".into(),
+            },
+            (FieldType::Consent, Value::Bool(true)) => {
+                if codes {
+                    "yes".into()
+                } else {
+                    "同意する".into()
+                }
+            }
+            (FieldType::Consent, Value::Bool(false)) => String::new(),
+            (FieldType::Phone, Value::String(s)) => {
+                PhoneNumber::parse(s).map_or_else(|_| s.clone(), |p| p.display())
+            }
+            (FieldType::PostalCode, Value::String(s)) => postal_display(s),
+            (FieldType::Name | FieldType::NameKana, Value::Object(o)) => {
+                let part = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default();
+                [part("family"), part("given")]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            (FieldType::Address, Value::Object(o)) => {
+                let mut parts = Vec::new();
+                if let Some(p) = o.get("postal_code").and_then(Value::as_str) {
+                    parts.push(format!("〒{}", postal_display(p)));
+                }
+                for key in ["address", "building"] {
+                    if let Some(s) = o.get(key).and_then(Value::as_str) {
+                        parts.push(s.to_owned());
+                    }
+                }
+                parts.join(" ")
+            }
+            (FieldType::File | FieldType::Image, Value::Object(o)) => o
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            (FieldType::Geopoint, Value::Object(o)) => {
+                let n = |k: &str| o.get(k).map(Value::to_string).unwrap_or_default();
+                format!("{}, {}", n("lat"), n("lon"))
+            }
+            (FieldType::Repeat, _) => self.repeat_text(field, value),
+            (_, Value::String(s)) => s.clone(),
+            (_, Value::Null) => String::new(),
+            (_, other) => other.to_string(),
+        }
+    }
+
+    /// A repeat's rows, one line each: `1) お子さんのお名前: 山田 太郎 / 生年月日: 2020-05-05`.
+    fn repeat_text(&self, repeat: &FormField, value: &Value) -> String {
+        let Value::Array(rows) = value else {
+            return String::new();
+        };
+        let members: Vec<&FormField> = self
+            .form
+            .fields()
+            .iter()
+            .filter(|f| f.repeat == Some(repeat.id))
+            .filter(|f| f.repeat.is_some() && f.field_type.stores_value())
+            // Inner calculations without a label are plumbing, not something to read.
+            .filter(|f| f.field_type != FieldType::Calculate || f.definition.label.is_some())
+            .collect();
+        let mut out = String::new();
+        for (i, row) in rows.iter().enumerate() {
+            let Value::Object(answers) = row else {
+                continue;
+            };
+            let parts: Vec<String> = members
+                .iter()
+                .filter_map(|f| {
+                    let text = self.answer_text(f, answers.get(&f.name)?);
+                    (!text.is_empty()).then(|| format!("{}: {text}", header_label(&self.form, f)))
+                })
+                .collect();
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = write!(out, "{}) {}", i + 1, parts.join(" / "));
+        }
+        out
+    }
+
+    fn choice(&self, field: &FormField, code: &str) -> String {
+        if self.choices == ChoiceStyle::Codes {
+            return code.to_owned();
+        }
+        field
+            .choices()
+            .iter()
+            .find(|c| c.name == code)
+            .map_or_else(|| code.to_owned(), |c| c.label.ja.clone())
+    }
+}
+
+fn column(header: &str, source: Source) -> Column {
+    Column {
+        header: header.to_owned(),
+        source,
+    }
+}
+
+/// The Japanese label of a question; the "please specify" box of a select is named after it.
+fn header_label(form: &Form, field: &FormField) -> String {
+    match field.other_of {
+        Some(select) => format!("{}（その他の内容）", form.fields()[select].label().ja),
+        None => field.label().ja,
+    }
+}
+
+fn number_cell(value: Option<&Value>) -> Cell {
+    value
+        .and_then(Value::as_f64)
+        .map_or(Cell::Empty, Cell::Number)
+}
+
+fn plain_cell(value: &Value) -> Cell {
+    match value {
+        Value::Null => Cell::Empty,
+        Value::String(s) if s.is_empty() => Cell::Empty,
+        Value::String(s) => Cell::Text(s.clone()),
+        other => Cell::Text(other.to_string()),
+    }
+}
+
+fn postal_display(digits: &str) -> String {
+    PostalCode::parse(digits).map_or_else(|_| digits.to_owned(), |p| p.display())
+}
+
+fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+fn parse_datetime(s: &str) -> Option<PrimitiveDateTime> {
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()?
+        .to_offset(JST);
+    Some(PrimitiveDateTime::new(t.date(), t.time()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{AppId, AppVersionId, SubmissionId};
+
+    fn form() -> Arc<Form> {
+        Arc::new(
+            Form::from_yaml(include_str!("../../../../templates/play-room-booking.yaml")).unwrap(),
+        )
+    }
+
+    fn row(answers: Value) -> InboxRow {
+        InboxRow {
+            id: SubmissionId(1),
+            app_id: AppId(1),
+            app_version_id: AppVersionId(1),
+            receipt_number: "2026-000001".into(),
+            status: "received".into(),
+            submitted_at: time::macros::datetime!(2026-04-01 00:30 UTC),
+            submitted_at_ms: 0,
+            assignee_id: Some(UserId(7)),
+            revision: 1,
+            answers: answers.to_string(),
+        }
+    }
+
+    fn answers() -> Value {
+        serde_json::json!({
+            "applicant_name": { "family": "山田", "given": "花子" },
+            "applicant_kana": { "family": "ヤマダ", "given": "ハナコ" },
+            "phone": "09012345678",
+            "email": "hanako@example.jp",
+            "use_date": "2026-04-06",
+            "slot": "am",
+            "adults": 2,
+            "children": [
+                { "child_name": "山田 太郎", "child_birth": "2020-05-05", "child_age": 5, "allergy": false },
+                { "child_name": "=HYPERLINK(\"x\")", "child_birth": "2022-08-01", "allergy": true, "allergy_detail": "卵" }
+            ],
+            "total_people": 4,
+            "agree": true
+        })
+    }
+
+    fn table(style: ChoiceStyle) -> ExportTable {
+        let names = HashMap::from([(UserId(7), "佐藤 一郎".to_owned())]);
+        ExportTable::new(form(), "play-room-booking", style, names)
+    }
+
+    #[test]
+    fn names_are_split_and_groups_are_transparent() {
+        let t = table(ChoiceStyle::Labels);
+        let headers: Vec<&str> = t.headers().collect();
+        assert_eq!(
+            headers,
+            [
+                "受付番号",
+                "受付日時",
+                "状況",
+                "担当者",
+                "保護者の氏名（姓）",
+                "保護者の氏名（名）",
+                "氏名（フリガナ）（姓）",
+                "氏名（フリガナ）（名）",
+                "日中に連絡がつく電話番号",
+                "メールアドレス",
+                "利用日",
+                "時間帯",
+                "大人の人数",
+                "利用するお子さん",
+                "total_people",
+                "利用のきまり（飲食禁止・保護者同伴）に同意します",
+            ]
+        );
+    }
+
+    #[test]
+    fn cells_keep_their_kinds_and_choices_show_labels() {
+        let t = table(ChoiceStyle::Labels);
+        let mut cells = Vec::new();
+        t.fill(&row(answers()), &mut cells);
+        assert_eq!(cells[0], Cell::Text("2026-000001".into()));
+        assert_eq!(
+            cells[1],
+            Cell::DateTime(time::macros::datetime!(2026-04-01 09:30)),
+            "submitted at in Japan time"
+        );
+        assert_eq!(cells[2], Cell::Text("受付".into()));
+        assert_eq!(cells[3], Cell::Text("佐藤 一郎".into()));
+        assert_eq!(cells[4], Cell::Text("山田".into()));
+        assert_eq!(cells[8], Cell::Text("090-1234-5678".into()));
+        assert_eq!(cells[10], Cell::Date(time::macros::date!(2026 - 04 - 06)));
+        assert_eq!(cells[11], Cell::Text("午前（9:00〜12:00）".into()));
+        assert_eq!(cells[12], Cell::Number(2.0));
+        assert_eq!(
+            cells[13],
+            Cell::Text(
+                "1) お子さんのお名前: 山田 太郎 / 生年月日: 2020-05-05 / 食物アレルギーはありますか: いいえ\n\
+                 2) お子さんのお名前: =HYPERLINK(\"x\") / 生年月日: 2022-08-01 / 食物アレルギーはありますか: はい / アレルギーの内容: 卵"
+                    .into()
+            )
+        );
+        assert_eq!(cells[14], Cell::Number(4.0));
+        assert_eq!(cells[15], Cell::Text("同意する".into()));
+    }
+
+    #[test]
+    fn codes_are_kept_when_asked_for() {
+        let t = table(ChoiceStyle::Codes);
+        let mut cells = Vec::new();
+        t.fill(&row(answers()), &mut cells);
+        assert_eq!(cells[11], Cell::Text("am".into()));
+        assert_eq!(cells[15], Cell::Text("yes".into()));
+    }
+
+    #[test]
+    fn missing_answers_and_unknown_assignees_are_empty() {
+        let t = table(ChoiceStyle::Labels);
+        let mut r = row(serde_json::json!({ "slot": "pm" }));
+        r.assignee_id = Some(UserId(99));
+        let mut cells = Vec::new();
+        t.fill(&r, &mut cells);
+        assert_eq!(cells[3], Cell::Empty);
+        assert_eq!(cells[4], Cell::Empty);
+        assert_eq!(cells[11], Cell::Text("午後（13:00〜16:00）".into()));
+    }
+
+    #[test]
+    fn text_that_looks_like_a_formula_is_neutralised() {
+        for bad in ["=1+1", "+81", "-5", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralise(bad), format!("'{bad}"));
+        }
+        assert_eq!(neutralise("山田"), "山田");
+        let mut out = String::new();
+        Cell::Number(-5.0).write_text(&mut out);
+        assert_eq!(out, "-5", "numbers are not text");
+        Cell::Number(1.5).write_text(&mut out);
+        assert_eq!(out, "1.5");
+        Cell::DateTime(time::macros::datetime!(2026-04-01 09:05:07)).write_text(&mut out);
+        assert_eq!(out, "2026-04-01 09:05:07");
+    }
+}

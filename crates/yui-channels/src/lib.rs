@@ -4,16 +4,22 @@
 #![forbid(unsafe_code)]
 
 pub mod email;
+pub mod remote;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use yui_core::jobs::{EmailMessage, Job, JobError, JobHandler, KIND_EMAIL};
 
 pub use email::{EmailConfig, SmtpMailer};
+pub use remote::HttpRemote;
 
 /// The configured channels, dispatching jobs by kind.
 #[derive(Clone, Default)]
 pub struct Channels {
     pub email: Option<SmtpMailer>,
+    /// Requests to other instances (adoption reports); none when not configured.
+    pub remote: Option<Arc<dyn yui_core::ports::Remote>>,
 }
 
 #[async_trait]
@@ -31,6 +37,12 @@ impl JobHandler for Channels {
                     None => Err(JobError::Retry("e-mail (SMTP) is not configured".into())),
                 }
             }
+            yui_core::sharing::KIND_ADOPTION => match &self.remote {
+                Some(remote) => remote::report_adoption(remote.as_ref(), job).await,
+                None => Err(JobError::Retry(
+                    "outbound HTTP to other instances is not configured".into(),
+                )),
+            },
             other => Err(JobError::Permanent(format!(
                 "no handler for job kind {other:?}"
             ))),

@@ -17,6 +17,7 @@ fn mailer(url: &str) -> Channels {
     };
     Channels {
         email: Some(SmtpMailer::new(&config).unwrap()),
+        ..Channels::default()
     }
 }
 

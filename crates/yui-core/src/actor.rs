@@ -14,6 +14,18 @@ pub enum Actor {
     Operator,
     /// A signed-in staff member of one municipality.
     Staff(StaffActor),
+    /// Another system calling `/api/v1` with one of the municipality's API tokens.
+    Api(ApiActor),
+}
+
+/// An API token acting: its role decides, through the same matrix as for staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiActor {
+    pub token_id: crate::api_tokens::ApiTokenId,
+    /// The token's name, recorded in the audit trail as it was at the time.
+    pub name: String,
+    pub tenant_id: TenantId,
+    pub role: Role,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +90,11 @@ impl Actor {
                 Some(s.user_id.0),
                 s.login.clone(),
             ),
+            Actor::Api(a) => (
+                crate::audit::ActorKind::Api,
+                Some(a.token_id.0),
+                a.name.clone(),
+            ),
         }
     }
 
@@ -95,6 +112,9 @@ impl Actor {
             Actor::Staff(staff) if staff.tenant_id != tenant => Err(CoreError::NotFound),
             Actor::Staff(staff) if allows(staff.role, permission) => Ok(()),
             Actor::Staff(_) => Err(CoreError::Forbidden),
+            Actor::Api(api) if api.tenant_id != tenant => Err(CoreError::NotFound),
+            Actor::Api(api) if allows(api.role, permission) => Ok(()),
+            Actor::Api(_) => Err(CoreError::Forbidden),
         }
     }
 
@@ -102,7 +122,7 @@ impl Actor {
     pub fn require_operator(&self) -> Result<(), CoreError> {
         match self {
             Actor::Operator => Ok(()),
-            Actor::Staff(_) => Err(CoreError::Forbidden),
+            Actor::Staff(_) | Actor::Api(_) => Err(CoreError::Forbidden),
         }
     }
 }

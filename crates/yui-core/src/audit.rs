@@ -23,6 +23,8 @@ pub enum ActorKind {
     Operator,
     Resident,
     System,
+    /// An API token of the municipality (its name is the label).
+    Api,
 }
 
 impl ActorKind {
@@ -32,6 +34,7 @@ impl ActorKind {
             ActorKind::Operator => "operator",
             ActorKind::Resident => "resident",
             ActorKind::System => "system",
+            ActorKind::Api => "api",
         }
     }
 
@@ -41,6 +44,7 @@ impl ActorKind {
             ActorKind::Operator,
             ActorKind::Resident,
             ActorKind::System,
+            ActorKind::Api,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -5,12 +5,18 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
+pub mod api_tokens;
 pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod console;
+pub mod counter;
 pub mod error;
+pub mod export;
+pub mod integration;
 pub mod jobs;
+pub mod manual;
 pub mod model;
 pub mod packages;
 pub mod password;
@@ -18,7 +24,9 @@ pub mod ports;
 pub mod processing;
 pub mod records;
 pub mod resident;
+pub mod resume;
 pub mod review;
+pub mod sharing;
 pub mod staff;
 pub mod token;
 
@@ -69,6 +77,7 @@ pub struct Yui {
     blobs: Arc<dyn ports::Blobs>,
     clock: Arc<dyn Clock>,
     settings: CoreSettings,
+    remote: Arc<dyn ports::Remote>,
 }
 
 impl Yui {
@@ -84,7 +93,19 @@ impl Yui {
             blobs,
             clock,
             settings,
+            remote: Arc::new(ports::NoRemote),
         }
+    }
+
+    /// Lets the use cases reach other instances (catalogs, packages, adoption reports).
+    #[must_use]
+    pub fn with_remote(mut self, remote: Arc<dyn ports::Remote>) -> Self {
+        self.remote = remote;
+        self
+    }
+
+    pub fn remote(&self) -> &Arc<dyn ports::Remote> {
+        &self.remote
     }
 
     pub(crate) fn forms(&self) -> &apps::FormCache {

@@ -83,11 +83,14 @@ struct Envelope {
     signature: SignatureBlock,
 }
 
-#[derive(Serialize, Deserialize)]
-struct SignatureBlock {
-    algorithm: String,
-    public_key: String,
-    value: String,
+/// An ed25519 signature over the canonical JSON of a value, with the key that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureBlock {
+    pub algorithm: String,
+    /// The signer's public key, base64.
+    pub public_key: String,
+    /// The signature, base64.
+    pub value: String,
 }
 
 /// Why a file is not an acceptable package.
@@ -193,23 +196,122 @@ impl InstanceKey {
         fingerprint(&self.public_key())
     }
 
+    /// The public key, base64 (as written in signature blocks and catalogs).
+    pub fn public_key_base64(&self) -> String {
+        STANDARD.encode(self.public_key())
+    }
+
+    /// Signs the canonical JSON of `value`.
+    pub fn sign_value(&self, value: &serde_json::Value) -> SignatureBlock {
+        let signature = self.0.sign(canonical_json(value).as_bytes());
+        SignatureBlock {
+            algorithm: "ed25519".into(),
+            public_key: self.public_key_base64(),
+            value: STANDARD.encode(signature.to_bytes()),
+        }
+    }
+
     /// The package file for a manifest, signed with this key.
     pub fn sign(&self, manifest: &PackageManifest) -> Result<String, CoreError> {
         let package =
             serde_json::to_value(manifest).map_err(|e| CoreError::Internal(e.to_string()))?;
-        let signature = self.0.sign(canonical_json(&package).as_bytes());
+        let signature = self.sign_value(&package);
         let envelope = Envelope {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
             package,
-            signature: SignatureBlock {
-                algorithm: "ed25519".into(),
-                public_key: STANDARD.encode(self.public_key()),
-                value: STANDARD.encode(signature.to_bytes()),
-            },
+            signature,
         };
         serde_json::to_string_pretty(&envelope).map_err(|e| CoreError::Internal(e.to_string()))
     }
+
+    /// Another kind of signed document (a catalog, an adoption notice):
+    /// `{format, format_version: 1, <body_key>: body, signature}`.
+    pub fn sign_document(
+        &self,
+        format: &str,
+        body_key: &str,
+        body: serde_json::Value,
+    ) -> Result<String, CoreError> {
+        let signature = serde_json::to_value(self.sign_value(&body))
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        let document = serde_json::json!({
+            "format": format,
+            "format_version": 1,
+            body_key: body,
+            "signature": signature,
+        });
+        serde_json::to_string_pretty(&document).map_err(|e| CoreError::Internal(e.to_string()))
+    }
+}
+
+/// Checks a signature block over `value`; returns the signer's public key.
+pub fn verify_value(
+    value: &serde_json::Value,
+    block: &SignatureBlock,
+) -> Result<[u8; 32], PackageError> {
+    if block.algorithm != "ed25519" {
+        return Err(PackageError::Malformed(format!(
+            "unknown signature algorithm {:?}",
+            block.algorithm
+        )));
+    }
+    let key_bytes = public_key_from_base64(&block.public_key)
+        .ok_or_else(|| PackageError::Malformed("public key".into()))?;
+    let sig_bytes: [u8; 64] = STANDARD
+        .decode(&block.value)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| PackageError::Malformed("signature".into()))?;
+    let key = VerifyingKey::from_bytes(&key_bytes)
+        .map_err(|_| PackageError::Malformed("public key".into()))?;
+    key.verify_strict(
+        canonical_json(value).as_bytes(),
+        &Signature::from_bytes(&sig_bytes),
+    )
+    .map_err(|_| PackageError::BadSignature)?;
+    Ok(key_bytes)
+}
+
+/// A public key from its base64 form, if it has the right length.
+pub fn public_key_from_base64(text: &str) -> Option<[u8; 32]> {
+    STANDARD.decode(text).ok().and_then(|b| b.try_into().ok())
+}
+
+/// Reads a signed document written by [`InstanceKey::sign_document`] and checks its
+/// signature; returns the body and the signer's public key.
+pub fn verify_document(
+    text: &str,
+    format: &str,
+    body_key: &str,
+) -> Result<(serde_json::Value, [u8; 32]), PackageError> {
+    let mut value: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| PackageError::NotAPackage)?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(format) {
+        return Err(PackageError::NotAPackage);
+    }
+    let version = value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| PackageError::Malformed("format_version".into()))?;
+    if version > 1 {
+        return Err(PackageError::UnsupportedVersion(
+            u32::try_from(version).unwrap_or(u32::MAX),
+        ));
+    }
+    let block: SignatureBlock = serde_json::from_value(
+        value
+            .get("signature")
+            .cloned()
+            .ok_or_else(|| PackageError::Malformed("signature".into()))?,
+    )
+    .map_err(|e| PackageError::Malformed(e.to_string()))?;
+    let body = value
+        .get_mut(body_key)
+        .map(serde_json::Value::take)
+        .ok_or_else(|| PackageError::Malformed(body_key.to_owned()))?;
+    let key = verify_value(&body, &block)?;
+    Ok((body, key))
 }
 
 /// Reads a package file and checks its signature.
@@ -224,29 +326,7 @@ pub fn verify(text: &str) -> Result<VerifiedPackage, PackageError> {
     if envelope.format_version > FORMAT_VERSION {
         return Err(PackageError::UnsupportedVersion(envelope.format_version));
     }
-    if envelope.signature.algorithm != "ed25519" {
-        return Err(PackageError::Malformed(format!(
-            "unknown signature algorithm {:?}",
-            envelope.signature.algorithm
-        )));
-    }
-    let key_bytes: [u8; 32] = STANDARD
-        .decode(&envelope.signature.public_key)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| PackageError::Malformed("public key".into()))?;
-    let sig_bytes: [u8; 64] = STANDARD
-        .decode(&envelope.signature.value)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| PackageError::Malformed("signature".into()))?;
-    let key = VerifyingKey::from_bytes(&key_bytes)
-        .map_err(|_| PackageError::Malformed("public key".into()))?;
-    key.verify_strict(
-        canonical_json(&envelope.package).as_bytes(),
-        &Signature::from_bytes(&sig_bytes),
-    )
-    .map_err(|_| PackageError::BadSignature)?;
+    let key_bytes = verify_value(&envelope.package, &envelope.signature)?;
     let manifest: PackageManifest = serde_json::from_value(envelope.package)
         .map_err(|e| PackageError::Malformed(e.to_string()))?;
     Ok(VerifiedPackage {
@@ -362,6 +442,29 @@ mod tests {
         assert_eq!(
             canonical_json(&v),
             r#"{"a":{"c":"x","d":[2,{"y":2,"z":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn other_signed_documents_verify_and_detect_changes() {
+        let key = InstanceKey::generate().unwrap();
+        let body = serde_json::json!({ "packages": [{ "id": "434248/a", "adoptions": 2 }] });
+        let text = key
+            .sign_document("yui-catalog", "catalog", body.clone())
+            .unwrap();
+        let (read, signer) = verify_document(&text, "yui-catalog", "catalog").unwrap();
+        assert_eq!((read, signer), (body, key.public_key()));
+        assert_eq!(
+            verify_document(
+                &text.replace("\"adoptions\": 2", "\"adoptions\": 20"),
+                "yui-catalog",
+                "catalog"
+            ),
+            Err(PackageError::BadSignature)
+        );
+        assert_eq!(
+            verify_document(&text, "yui-adoption", "notice"),
+            Err(PackageError::NotAPackage)
         );
     }
 

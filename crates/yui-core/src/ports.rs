@@ -405,6 +405,191 @@ pub trait InstanceKeyStore: Send + Sync {
     async fn save_instance_key_secret(&self, secret: &str, now: OffsetDateTime) -> StoreResult<()>;
 }
 
+/// Packages shared by this instance's towns, packages installed from elsewhere, catalogs
+/// followed and adoptions reported to this instance (see `crate::sharing`).
+#[async_trait]
+pub trait SharingStore: Send + Sync {
+    /// Marks an app as shared, or changes its licence if it already is.
+    async fn share_app(
+        &self,
+        new: &crate::sharing::NewSharedPackage,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<crate::sharing::SharedPackage>;
+    async fn unshare_app(
+        &self,
+        tenant: TenantId,
+        app: AppId,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    async fn shared_package(
+        &self,
+        tenant: TenantId,
+        app: AppId,
+    ) -> StoreResult<Option<crate::sharing::SharedPackage>>;
+    /// Every shared app of every town on this instance, with what the catalog shows.
+    async fn catalog_rows(&self) -> StoreResult<Vec<crate::sharing::CatalogRow>>;
+    /// Records that a town adopted a package (once per package and town; later reports
+    /// update the version and time).
+    async fn record_adoption(
+        &self,
+        report: &crate::sharing::AdoptionReport,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Creates the app and records where it came from, with its jobs and audit entry, in one
+    /// transaction.
+    async fn install_package(
+        &self,
+        app: &NewApp,
+        installed: &crate::sharing::NewInstalledPackage,
+        jobs: &[NewJob],
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<(AppRecord, crate::sharing::InstalledPackage)>;
+    async fn installed_package(
+        &self,
+        tenant: TenantId,
+        app: AppId,
+    ) -> StoreResult<Option<crate::sharing::InstalledPackage>>;
+    async fn installed_package_by_package(
+        &self,
+        tenant: TenantId,
+        package_id: &str,
+    ) -> StoreResult<Option<crate::sharing::InstalledPackage>>;
+    async fn installed_packages(
+        &self,
+        tenant: TenantId,
+    ) -> StoreResult<Vec<crate::sharing::InstalledPackage>>;
+    /// Keeps a newer upstream version (its signed file) waiting for the builder.
+    async fn set_pending_update(
+        &self,
+        tenant: TenantId,
+        app: AppId,
+        version: u32,
+        package: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Saves the merged draft and moves the installed version forward, atomically; fails with
+    /// `Conflict { field: "version" }` when the waiting version is no longer `update.version`.
+    async fn take_update(
+        &self,
+        update: &crate::sharing::TakenUpdate,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    async fn follow_catalog(
+        &self,
+        new: &crate::sharing::NewFollowedCatalog,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<crate::sharing::FollowedCatalog>;
+    async fn followed_catalogs(
+        &self,
+        tenant: TenantId,
+    ) -> StoreResult<Vec<crate::sharing::FollowedCatalog>>;
+    async fn followed_catalog(
+        &self,
+        tenant: TenantId,
+        id: crate::sharing::FollowedCatalogId,
+    ) -> StoreResult<Option<crate::sharing::FollowedCatalog>>;
+    /// Records a fetch: the new document on success, the reason on failure.
+    async fn record_catalog_fetch(
+        &self,
+        tenant: TenantId,
+        id: crate::sharing::FollowedCatalogId,
+        document: Option<&str>,
+        error: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn unfollow_catalog(
+        &self,
+        tenant: TenantId,
+        id: crate::sharing::FollowedCatalogId,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+}
+
+/// Why a request to another instance failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemoteError {
+    /// This Yui was started without outbound HTTP (tests, one-shot commands).
+    #[error("outbound HTTP is not configured")]
+    NotConfigured,
+    #[error("not an http(s) URL: {0}")]
+    BadUrl(String),
+    #[error("cannot reach the server: {0}")]
+    Unreachable(String),
+    #[error("the server answered HTTP {0}")]
+    Status(u16),
+    #[error("the answer is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    /// Redirects are followed only within the same host.
+    #[error("redirected to another host: {0}")]
+    Redirected(String),
+}
+
+/// Requests to other Yui instances (catalogs, packages, adoption reports). Implemented with
+/// an HTTP client in `yui-channels`; nothing else in the core reaches the network.
+#[async_trait]
+pub trait Remote: Send + Sync {
+    /// The body of a GET, refused if longer than `max_bytes`.
+    async fn get(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>, RemoteError>;
+    /// POSTs a JSON body; success is any 2xx answer.
+    async fn post_json(&self, url: &str, body: &serde_json::Value) -> Result<(), RemoteError>;
+}
+
+/// A [`Remote`] that reaches nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRemote;
+
+#[async_trait]
+impl Remote for NoRemote {
+    async fn get(&self, _url: &str, _max_bytes: usize) -> Result<Vec<u8>, RemoteError> {
+        Err(RemoteError::NotConfigured)
+    }
+
+    async fn post_json(&self, _url: &str, _body: &serde_json::Value) -> Result<(), RemoteError> {
+        Err(RemoteError::NotConfigured)
+    }
+}
+
+#[async_trait]
+pub trait ApiTokenStore: Send + Sync {
+    /// Stores a new token and records its creation, atomically. A live token of the same town
+    /// with the same name is `Conflict { field: "name" }`.
+    async fn create_api_token(
+        &self,
+        new: &crate::api_tokens::NewApiToken,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<crate::api_tokens::ApiTokenRecord>;
+    /// A town's tokens, newest first.
+    async fn api_tokens(
+        &self,
+        tenant: TenantId,
+    ) -> StoreResult<Vec<crate::api_tokens::ApiTokenRecord>>;
+    /// Marks a live token revoked and records it, atomically; `NotFound` if there is none.
+    async fn revoke_api_token(
+        &self,
+        tenant: TenantId,
+        id: crate::api_tokens::ApiTokenId,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    /// The token with this hash (revoked or not) and its town.
+    async fn api_token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(crate::api_tokens::ApiTokenRecord, Tenant)>>;
+    async fn touch_api_token(
+        &self,
+        id: crate::api_tokens::ApiTokenId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+}
+
 /// Everything Yui stores, behind one object chosen at start-up from the database URL.
 #[async_trait]
 pub trait Store:
@@ -420,6 +605,8 @@ pub trait Store:
     + UploadStore
     + ReviewStore
     + InstanceKeyStore
+    + SharingStore
+    + ApiTokenStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;

@@ -74,14 +74,16 @@ fn staff_role(actor: &Actor) -> Option<Role> {
     match actor {
         Actor::Operator => Some(Role::Admin),
         Actor::Staff(s) => Some(s.role),
+        Actor::Api(a) => Some(a.role),
     }
 }
 
 /// Whether the actor's department may see an app. Admins see every app; staff with a
 /// department see their department's apps and apps that belong to no department.
-fn in_scope(actor: &Actor, app: &AppRecord) -> bool {
+pub(crate) fn in_scope(actor: &Actor, app: &AppRecord) -> bool {
     match actor {
-        Actor::Operator => true,
+        // A token belongs to the whole town, not to a department.
+        Actor::Operator | Actor::Api(_) => true,
         Actor::Staff(s) if s.role == Role::Admin => true,
         Actor::Staff(s) => match (s.department_id, app.department_id) {
             (Some(mine), Some(apps)) => mine == apps,
@@ -110,7 +112,7 @@ fn bad(field: &str, code: &'static str, ja: &str, en: &str) -> CoreError {
 
 impl Yui {
     /// The apps of a town the actor may see submissions of.
-    async fn scoped_apps(
+    pub(crate) async fn scoped_apps(
         &self,
         actor: &Actor,
         tenant: TenantId,

@@ -227,7 +227,7 @@ impl AuditStore for SqlStore {
             next(&mut sql, " AND actor_id = ?");
         }
         if q.action_prefix.is_some() {
-            next(&mut sql, " AND action LIKE ?");
+            next(&mut sql, " AND action LIKE ? ESCAPE '\\'");
         }
         if q.person_key.is_some() {
             next(&mut sql, " AND person_key = ?");
@@ -252,7 +252,12 @@ impl AuditStore for SqlStore {
                 query = query.bind(a);
             }
             if let Some(p) = &q.action_prefix {
-                query = query.bind(format!("{}%", p.replace(['%', '_'], "")));
+                // Escaped, not stripped: action names such as `api_token.create` contain `_`.
+                let escaped = p
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                query = query.bind(format!("{escaped}%"));
             }
             if let Some(p) = &q.person_key {
                 query = query.bind(p.clone());

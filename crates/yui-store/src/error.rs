@@ -27,6 +27,21 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[
         "idempotency_key",
     ),
     ("draft_token_key", "draft.token_hash", "token"),
+    (
+        "installed_package_package_key",
+        "installed_package.tenant_id, installed_package.package_id",
+        "package",
+    ),
+    (
+        "followed_catalog_url_key",
+        "followed_catalog.tenant_id, followed_catalog.url",
+        "url",
+    ),
+    (
+        "api_token_name_key",
+        "api_token.tenant_id, api_token.name",
+        "name",
+    ),
 ];
 
 pub(crate) fn map(e: sqlx::Error) -> StoreError {

@@ -7,6 +7,7 @@
 //! rows decode the same way from either.
 #![forbid(unsafe_code)]
 
+mod api_tokens;
 mod apps;
 mod audit;
 mod drafts;
@@ -16,6 +17,7 @@ pub mod open;
 mod review;
 mod rows;
 mod sessions;
+mod sharing;
 mod sql;
 mod submissions;
 mod tenants;

@@ -514,6 +514,103 @@ async fn publishing_reports_what_a_removed_choice_or_field_would_orphan(db: &Tes
     assert!(impact.iter().all(|i| !i.change.message_ja.is_empty()));
 }
 
+async fn a_resume_link_is_emailed_once_per_draft_address_and_hour(db: &TestDb) {
+    let (yui, town, app) = town_with(db, PLAY_ROOM).await;
+    let draft = yui.start_draft(&app, Channel::Web).await.unwrap();
+    let link = yui.resume_link(&town, &draft);
+    assert!(
+        link.ends_with(&format!("/oguni/apps/play-room-booking/d/{}", draft.token)),
+        "{link}"
+    );
+    let refused = yui
+        .email_resume_link(&town, &draft, "not an address", MailLanguage::Ja)
+        .await;
+    assert!(matches!(refused, Err(CoreError::Invalid(_))), "{refused:?}");
+    for _ in 0..2 {
+        yui.email_resume_link(&town, &draft, "hanako@example.jp", MailLanguage::Ja)
+            .await
+            .unwrap();
+    }
+    let job = db
+        .store
+        .claim_job(yui.clock().now(), Duration::minutes(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.payload["to"], "hanako@example.jp");
+    assert!(
+        job.payload["body_text"].as_str().unwrap().contains(&link),
+        "{}",
+        job.payload["body_text"]
+    );
+    assert!(
+        db.store
+            .claim_job(yui.clock().now(), Duration::minutes(5))
+            .await
+            .unwrap()
+            .is_none(),
+        "asking twice within the hour sends one e-mail"
+    );
+    let counter = yui.start_draft(&app, Channel::Counter).await.unwrap();
+    assert!(matches!(
+        yui.email_resume_link(&town, &counter, "hanako@example.jp", MailLanguage::Ja)
+            .await,
+        Err(CoreError::NotFound)
+    ));
+}
+
+async fn a_one_shot_submission_is_found_again_by_its_key_only(db: &TestDb) {
+    let (yui, town, app) = town_with(db, PLAY_ROOM).await;
+    let key = "one-shot-key-0123456789";
+    let receipt = yui
+        .submit_answers(
+            &town,
+            &app,
+            play_room_answers(),
+            vec![],
+            key,
+            Channel::Web,
+            MailLanguage::Ja,
+            None,
+        )
+        .await
+        .unwrap();
+    let found = yui.submission_by_key(town.id, key).await.unwrap().unwrap();
+    assert_eq!(found.receipt_number, receipt.receipt_number);
+    assert!(
+        yui.submission_by_key(town.id, "another-key-0123456789")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        yui.submission_by_key(town.id, "short")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn staff_start_counter_drafts_only_in_their_own_town(db: &TestDb) {
+    let (yui, town, _app) = town_with(db, PLAY_ROOM).await;
+    let other = yui
+        .create_tenant(&Actor::Operator, "chiyoda", "131016", "千代田区")
+        .await
+        .unwrap();
+    let apps = yui.counter_apps(&Actor::Operator, town.id).await.unwrap();
+    assert_eq!(apps.len(), 1);
+    let draft = yui
+        .start_counter_draft(&Actor::Operator, town.id, "play-room-booking")
+        .await
+        .unwrap();
+    assert_eq!(draft.record.channel, "counter");
+    assert!(matches!(
+        yui.start_counter_draft(&Actor::Operator, other.id, "play-room-booking")
+            .await,
+        Err(CoreError::NotFound)
+    ));
+}
+
 on_both_backends!(
     publishing_makes_an_app_open_for_residents_in_its_newest_version,
     builders_get_located_errors_and_cannot_publish_a_broken_draft,
@@ -522,4 +619,7 @@ on_both_backends!(
     a_draft_saved_page_by_page_resumes_and_submits_exactly_once,
     uploaded_photos_join_their_own_submission_only,
     publishing_reports_what_a_removed_choice_or_field_would_orphan,
+    a_resume_link_is_emailed_once_per_draft_address_and_hour,
+    a_one_shot_submission_is_found_again_by_its_key_only,
+    staff_start_counter_drafts_only_in_their_own_town,
 );

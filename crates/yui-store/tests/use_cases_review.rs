@@ -461,7 +461,7 @@ async fn bulk_changes_report_what_they_skipped(db: &TestDb) {
     assert_eq!(outcome.skipped.len(), 2);
     let reviewer_id = match &s.reviewer {
         Actor::Staff(st) => st.user_id,
-        Actor::Operator => unreachable!(),
+        Actor::Operator | Actor::Api(_) => unreachable!(),
     };
     let assigned = s
         .yui
@@ -486,7 +486,7 @@ async fn bulk_changes_report_what_they_skipped(db: &TestDb) {
     let outsider = staff(&s.yui, &other, "x-admin", Role::Admin, None).await;
     let outsider_id = match outsider {
         Actor::Staff(st) => st.user_id,
-        Actor::Operator => unreachable!(),
+        Actor::Operator | Actor::Api(_) => unreachable!(),
     };
     assert!(matches!(
         s.yui

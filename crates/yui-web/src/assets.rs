@@ -14,11 +14,23 @@ struct Asset {
     content_type: &'static str,
 }
 
-const ASSETS: &[Asset] = &[Asset {
-    name: "yui.css",
-    body: include_bytes!("../assets/css/yui.css"),
-    content_type: "text/css; charset=utf-8",
-}];
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "yui.css",
+        body: include_bytes!("../assets/css/yui.css"),
+        content_type: "text/css; charset=utf-8",
+    },
+    Asset {
+        name: "yui-form.js",
+        body: include_bytes!("../assets/js/yui-form.js"),
+        content_type: "text/javascript; charset=utf-8",
+    },
+    Asset {
+        name: "yui-expr.js",
+        body: include_bytes!("../assets/js/yui-expr.js"),
+        content_type: "text/javascript; charset=utf-8",
+    },
+];
 
 /// Short content hashes, computed once.
 static VERSIONS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {

@@ -1,8 +1,10 @@
 //! Page handlers, one module per part of the URL space.
 
+pub mod catalog;
+pub mod correct;
 pub mod ops;
+pub mod resident;
 pub mod staff;
-pub mod town;
 pub mod towns;
 
 use axum::response::{IntoResponse, Response};

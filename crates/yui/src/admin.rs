@@ -13,7 +13,10 @@ use crate::config::{FileConfig, resolve_core, resolve_db};
 use crate::error::CliError;
 use crate::serve::open_store;
 
-async fn yui_for(db: &DbArgs, file: &FileConfig) -> Result<(Yui, yui_store::SqlStore), CliError> {
+pub(crate) async fn yui_for(
+    db: &DbArgs,
+    file: &FileConfig,
+) -> Result<(Yui, yui_store::SqlStore), CliError> {
     let settings = resolve_db(db, file, std::path::Path::new(crate::DEFAULT_DATA_DIR))?;
     let store = open_store(&settings, true).await?;
     let core = resolve_core(file).unwrap_or_else(|_| CoreSettings::default());
@@ -174,6 +177,76 @@ pub async fn run(command: AdminCommand, file: &FileConfig) -> Result<(), CliErro
         }
         AdminCommand::EnableUser { db, tenant, login } => {
             set_disabled(file, &db, &tenant, &login, false).await?;
+        }
+        AdminCommand::CreateApiToken {
+            db,
+            tenant,
+            name,
+            role,
+        } => {
+            let (yui, store) = yui_for(&db, file).await?;
+            let t = yui
+                .tenant_by_slug(&tenant)
+                .await
+                .map_err(|_| unknown_town(&tenant))?;
+            let created = yui
+                .create_api_token(&op, t.id, &name, &role)
+                .await
+                .map_err(CliError::from_core)?;
+            println!(
+                "created API token {} ({}) for {}",
+                created.record.name, created.record.role, t.name
+            );
+            println!("token: {}", created.token);
+            println!("(shown once; store it in the calling system's secret store)");
+            store.close().await;
+        }
+        AdminCommand::ListApiTokens { db, tenant } => {
+            let (yui, store) = yui_for(&db, file).await?;
+            let t = yui
+                .tenant_by_slug(&tenant)
+                .await
+                .map_err(|_| unknown_town(&tenant))?;
+            for token in yui
+                .api_tokens(&op, t.id)
+                .await
+                .map_err(CliError::from_core)?
+            {
+                let state = if token.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                let used = token
+                    .last_used_at
+                    .map_or_else(|| "never used".to_owned(), |at| format!("last used {at}"));
+                println!("{}\t{}\t{state}\t{used}", token.name, token.role);
+            }
+            store.close().await;
+        }
+        AdminCommand::RevokeApiToken { db, tenant, name } => {
+            let (yui, store) = yui_for(&db, file).await?;
+            let t = yui
+                .tenant_by_slug(&tenant)
+                .await
+                .map_err(|_| unknown_town(&tenant))?;
+            let token = yui
+                .api_tokens(&op, t.id)
+                .await
+                .map_err(CliError::from_core)?
+                .into_iter()
+                .find(|k| k.name == name && k.revoked_at.is_none())
+                .ok_or_else(|| {
+                    CliError::Config(format!(
+                        "no active API token {name:?} in {} (see `yui admin list-api-tokens`)",
+                        t.slug
+                    ))
+                })?;
+            yui.revoke_api_token(&op, t.id, token.id)
+                .await
+                .map_err(CliError::from_core)?;
+            println!("revoked API token {name}; it stops working at once");
+            store.close().await;
         }
     }
     Ok(())

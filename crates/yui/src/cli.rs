@@ -54,6 +54,19 @@ pub enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Share apps between towns as signed package files: export, inspect, import.
+    #[command(subcommand)]
+    Package(PackageCommand),
+    /// Check an app definition file (YAML or JSON): print each problem as
+    /// FILE:LINE:COLUMN: code: message and exit with status 1, or print "ok: <title> (<n>
+    /// fields)".
+    Check(crate::definitions::CheckArgs),
+    /// Validate answers (a JSON object keyed by field name) against a definition: print the
+    /// normalised answers as JSON (exit status 0) or the violations as JSON (exit status 1).
+    Validate(crate::definitions::ValidateArgs),
+    /// Import a definition from another format.
+    #[command(subcommand)]
+    Import(crate::definitions::ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +220,87 @@ pub enum AdminCommand {
         tenant: String,
         #[arg(long)]
         login: String,
+    },
+    /// Create an API token for another system of the municipality (/api/v1). The token is
+    /// printed once; only its hash is stored.
+    CreateApiToken {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        tenant: String,
+        /// What the token is for, e.g. 文書管理システム連携.
+        #[arg(long)]
+        name: String,
+        /// admin, builder, reviewer or viewer: what the token may do.
+        #[arg(long)]
+        role: String,
+    },
+    /// List a municipality's API tokens (never the tokens themselves).
+    ListApiTokens {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke an API token; it stops working at once.
+    RevokeApiToken {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        tenant: String,
+        /// The token's name (see list-api-tokens).
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PackageCommand {
+    /// Write an app's published version as a package file signed with this instance's key:
+    /// definition, workflow, notification texts, town, version, changelog and licence (never
+    /// any submission).
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The municipality's slug.
+        #[arg(long)]
+        tenant: String,
+        /// The app's id.
+        app: String,
+        /// Where to write the file (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// SPDX licence identifier (default: the app's sharing licence, else CC-BY-4.0).
+        #[arg(long)]
+        licence: Option<String>,
+        /// Changelog text for this version (default: the version's change summary).
+        #[arg(long)]
+        changelog: Option<String>,
+    },
+    /// Verify a package file and show where it comes from, without installing anything.
+    Inspect {
+        /// The package file.
+        file: PathBuf,
+    },
+    /// Verify a package file, show its provenance and install it into a municipality as a new
+    /// app (a draft) after confirmation; a newer version of an installed package waits as an
+    /// update to review in the staff console.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        tenant: String,
+        /// The package file.
+        file: PathBuf,
+        /// Install without asking.
+        #[arg(long)]
+        yes: bool,
+        /// The new app's id, when the package's id is taken in the municipality.
+        #[arg(long)]
+        slug: Option<String>,
+        /// Publish the installed app at once (it must pass every check).
+        #[arg(long)]
+        publish: bool,
     },
 }
 

@@ -30,6 +30,14 @@ pub struct FileConfig {
     pub security: SecuritySection,
     #[serde(default)]
     pub email: EmailSection,
+    #[serde(default)]
+    pub pdf: PdfSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdfSection {
+    pub font_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -178,6 +186,8 @@ pub struct ServeSettings {
     pub core: CoreSettings,
     /// `None` when no SMTP server is configured: e-mails then wait in the queue.
     pub email: Option<yui_channels::EmailConfig>,
+    /// Where Japanese fonts for PDFs are; `None`: the system's font directories.
+    pub font_dir: Option<PathBuf>,
 }
 
 pub fn resolve_email(file: &FileConfig) -> Result<Option<yui_channels::EmailConfig>, ConfigError> {
@@ -264,6 +274,7 @@ pub fn resolve_serve(
         },
         web,
         email: resolve_email(file)?,
+        font_dir: env_parse::<PathBuf>("YUI_FONT_DIR")?.or_else(|| file.pdf.font_dir.clone()),
     })
 }
 

@@ -1,6 +1,8 @@
-//! `yui demo`: a demo municipality (小国町, code 434248) with departments and one staff account
-//! per role, in a data directory of its own, served at once. Running it again reuses the data
-//! and resets the demo passwords, so the printed logins always work.
+//! `yui demo`: a demo municipality (小国町, code 434248) with departments, one staff account
+//! per role and every app template shipped in `templates/` installed and published, in a data
+//! directory of its own, served at once. Running it again reuses the data, resets the demo
+//! passwords (so the printed logins always work) and republishes a template only when its
+//! text changed.
 
 use yui_core::staff::NewStaffInput;
 use yui_core::{Actor, CoreError, Yui};
@@ -53,6 +55,51 @@ pub const LOGINS: &[DemoLogin] = &[
     },
 ];
 
+/// The app templates shipped with Yui (`templates/*.yaml`, file name and text), embedded by
+/// the build script so the demo works from any directory.
+pub const APP_TEMPLATES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/app_templates.rs"));
+
+/// Installs and publishes every template that loads as an app of the demo town. An app already
+/// there is left alone unless its template changed, which then becomes its next version.
+async fn install_templates(yui: &Yui, town: &yui_core::model::Tenant) -> Result<(), CliError> {
+    let op = Actor::Operator;
+    for (file, source) in APP_TEMPLATES {
+        let form = match yui_domain::definition::Form::from_yaml(source) {
+            Ok(form) => form,
+            Err(e) => {
+                tracing::warn!(template = file, error = %e, "demo: skipping a template that does not load");
+                continue;
+            }
+        };
+        let slug = form.definition().id.clone();
+        let app = match yui.staff_app(&op, town.id, &slug).await {
+            Ok(existing) => {
+                if existing.draft_definition == *source && existing.published_version.is_some() {
+                    continue;
+                }
+                yui.save_app_draft(&op, town.id, existing.id, source)
+                    .await
+                    .map_err(CliError::from_core)?;
+                existing
+            }
+            Err(CoreError::NotFound) => yui
+                .create_app(&op, town.id, source)
+                .await
+                .map_err(CliError::from_core)?,
+            Err(e) => return Err(CliError::from_core(e)),
+        };
+        let summary = if app.published_version.is_some() {
+            "デモ用テンプレートの更新"
+        } else {
+            ""
+        };
+        yui.publish_app(&op, town.id, app.id, summary)
+            .await
+            .map_err(CliError::from_core)?;
+    }
+    Ok(())
+}
+
 /// Creates whatever of the demo town is missing; resets demo passwords.
 pub async fn seed(yui: &Yui) -> Result<(), CliError> {
     let op = Actor::Operator;
@@ -100,7 +147,7 @@ pub async fn seed(yui: &Yui) -> Result<(), CliError> {
                 .map_err(CliError::from_core)?;
         }
     }
-    Ok(())
+    install_templates(yui, &town).await
 }
 
 /// The banner printed before serving.
@@ -120,4 +167,23 @@ pub fn banner(public_url: &str) -> String {
     }
     out.push_str("\n  Stop with Ctrl-C.\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_template_is_installed_by_the_demo() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".yaml"))
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = APP_TEMPLATES.iter().map(|(name, _)| *name).collect();
+        assert_eq!(files, listed, "the build script embeds every template");
+        assert!(listed.contains(&"play-room-booking.yaml"));
+    }
 }

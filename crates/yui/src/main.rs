@@ -5,9 +5,11 @@ mod admin;
 mod audit;
 mod cli;
 mod config;
+mod definitions;
 mod demo;
 mod error;
 mod logging;
+mod package;
 mod serve;
 
 use std::path::Path;
@@ -27,6 +29,10 @@ pub const DEFAULT_DATA_DIR: &str = "./yui-data";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Definition commands touch no database: no configuration, logging or runtime needed.
+    if let Some(code) = definitions::run(&cli.command) {
+        return code;
+    }
     let file = match load_file(cli.config.as_deref()) {
         Ok(f) => f,
         Err(e) => return fail(&CliError::from(e)),
@@ -105,7 +111,10 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), CliError> {
             Ok(())
         }
         Command::Admin(cmd) => admin::run(cmd, file).await,
+        Command::Package(cmd) => package::run(cmd, file).await,
         Command::Audit(AuditCommand::Verify(db)) => audit::verify(&db, file).await,
+        // Handled in main before the runtime starts.
+        Command::Check(_) | Command::Validate(_) | Command::Import(_) => Ok(()),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", config::DEFAULT_TOML);
             Ok(())

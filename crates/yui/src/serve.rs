@@ -62,7 +62,13 @@ pub async fn run(
         Arc::new(SystemClock),
         settings.core.clone(),
     );
-    let state = yui_web::AppState::new(yui.clone(), settings.web.clone());
+    let remote: Arc<dyn yui_core::ports::Remote> = Arc::new(
+        yui_channels::HttpRemote::new()
+            .map_err(|e| CliError::Runtime(format!("cannot set up outbound HTTP: {e}")))?,
+    );
+    let yui = yui.with_remote(remote.clone());
+    let state = yui_web::AppState::new(yui.clone(), settings.web.clone())
+        .with_manual_printer(Arc::new(manual_printer(settings.font_dir.as_deref())));
     let app = yui_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let sweeper = tokio::spawn(sweep_sessions(yui.clone()));
@@ -72,12 +78,16 @@ pub async fn run(
                 yui_channels::SmtpMailer::new(config)
                     .map_err(|e| CliError::Config(format!("e-mail: {e}")))?,
             ),
+            remote: Some(remote.clone()),
         },
         None => {
             tracing::warn!(
                 "no SMTP server configured (email.smtp_url): e-mails will wait in the queue"
             );
-            yui_channels::Channels::default()
+            yui_channels::Channels {
+                remote: Some(remote.clone()),
+                ..yui_channels::Channels::default()
+            }
         }
     };
     let worker = tokio::spawn(run_jobs(yui.clone(), channels));
@@ -98,6 +108,16 @@ pub async fn run(
     store.close().await;
     tracing::info!("Yui stopped");
     Ok(())
+}
+
+/// The PDF printer for handover manuals over the fonts found now. Without Japanese fonts Yui
+/// still serves; the PDF link then tells staff what to install.
+fn manual_printer(font_dir: Option<&std::path::Path>) -> yui_pdf::TypstPrinter {
+    let fonts = yui_pdf::Fonts::discover(font_dir);
+    if let Err(e) = &fonts {
+        tracing::warn!(error = %e, "handover manual PDFs are unavailable");
+    }
+    yui_pdf::TypstPrinter::new(fonts)
 }
 
 /// Runs due jobs one after another; when none is due, checks again a second later. Publishes

@@ -610,3 +610,88 @@ fn apps_are_installed_and_published_from_definition_files() {
         "{line}"
     );
 }
+
+#[test]
+fn api_tokens_are_printed_once_listed_without_secrets_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let town = yui(&[
+        "admin",
+        "create-tenant",
+        "--data-dir",
+        d,
+        "--slug",
+        "oguni",
+        "--code",
+        "434248",
+        "--name",
+        "小国町",
+    ]);
+    assert!(town.status.success(), "{}", stderr(&town));
+    let create = |name: &str, role: &str| {
+        yui(&[
+            "admin",
+            "create-api-token",
+            "--data-dir",
+            d,
+            "--tenant",
+            "oguni",
+            "--name",
+            name,
+            "--role",
+            role,
+        ])
+    };
+    let made = create("文書管理システム", "reviewer");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let out = stdout(&made);
+    let token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .expect("the token is printed")
+        .to_owned();
+    assert!(token.starts_with("yui_") && token.len() > 40, "{token}");
+    let bad_role = create("集計", "superuser");
+    assert_eq!(bad_role.status.code(), Some(2));
+    assert!(
+        error_line(&bad_role).contains("role"),
+        "{}",
+        stderr(&bad_role)
+    );
+    let twice = create("文書管理システム", "viewer");
+    assert_eq!(twice.status.code(), Some(2), "{}", stderr(&twice));
+    let list = yui(&[
+        "admin",
+        "list-api-tokens",
+        "--data-dir",
+        d,
+        "--tenant",
+        "oguni",
+    ]);
+    let listed = stdout(&list);
+    assert!(
+        listed.contains("文書管理システム\treviewer\tactive\tnever used"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&token), "the secret is never shown again");
+    let revoke = yui(&[
+        "admin",
+        "revoke-api-token",
+        "--data-dir",
+        d,
+        "--tenant",
+        "oguni",
+        "--name",
+        "文書管理システム",
+    ]);
+    assert!(revoke.status.success(), "{}", stderr(&revoke));
+    let list = yui(&[
+        "admin",
+        "list-api-tokens",
+        "--data-dir",
+        d,
+        "--tenant",
+        "oguni",
+    ]);
+    assert!(stdout(&list).contains("\trevoked\t"), "{}", stdout(&list));
+}

@@ -208,8 +208,12 @@ impl SqlStore {
             InboxOrder::OldestFirst => (">", "ASC"),
         };
         if let Some(c) = q.after {
+            // A plain range on submitted_at as well as the exact tie-break, so that PostgreSQL, like
+            // SQLite, can start the index scan at the cursor rather than filter every row before it.
             b.push(
-                &format!(" AND (s.submitted_at {cmp} ? OR (s.submitted_at = ? AND s.submission_id {cmp} ?))"),
+                &format!(
+                    " AND s.submitted_at {cmp}= ? AND (s.submitted_at {cmp} ? OR s.submission_id {cmp} ?)"
+                ),
                 [Arg::Int(c.submitted_at_ms), Arg::Int(c.submitted_at_ms), Arg::Int(c.id.0)],
             );
         }

@@ -46,7 +46,10 @@ pub enum PhoneKind {
 pub struct PhoneNumber {
     digits: String,
     kind: PhoneKind,
-    /// Lengths of the three hyphenated groups; they add up to the number of digits.
+    /// Lengths of the three hyphenated groups; they add up to the number of digits. A fixed
+    /// line typed without its grouping is `[len, 0, 0]`: shown as plain digits, since where
+    /// its area code ends cannot be told from the digits alone (0967-46-… and 096-746-… are
+    /// both real shapes) and a wrong grouping would mislead.
     groups: [usize; 3],
 }
 
@@ -164,9 +167,13 @@ impl PhoneNumber {
         self.kind
     }
 
-    /// The number with hyphens, `090-1234-5678`, `0120-123-456`, `03-1234-5678`.
+    /// The number with hyphens, `090-1234-5678`, `0120-123-456`, `03-1234-5678`; a fixed line
+    /// whose grouping is unknown as plain digits, `0967462111`.
     pub fn display(&self) -> String {
         let [first, second, _] = self.groups;
+        if second == 0 {
+            return self.digits.clone();
+        }
         let digits = self.digits.as_str();
         match (
             digits.get(..first),
@@ -270,7 +277,7 @@ fn grouping(digits: &str, kind: PhoneKind, runs: &[String]) -> [usize; 3] {
                 [area.len(), local.len(), 4]
             }
             _ if digits.starts_with("03") || digits.starts_with("06") => [2, 4, 4],
-            _ => [3, 3, 4],
+            _ => [digits.len(), 0, 0],
         },
     }
 }
@@ -343,8 +350,8 @@ mod tests {
             ("(0967)46-2111", "0967462111", Fixed, "0967-46-2111"),
             ("01267-2-1234", "0126721234", Fixed, "01267-2-1234"),
             ("096-746-2111", "0967462111", Fixed, "096-746-2111"),
-            ("0967462111", "0967462111", Fixed, "096-746-2111"),
-            ("0967-462111", "0967462111", Fixed, "096-746-2111"),
+            ("0967462111", "0967462111", Fixed, "0967462111"),
+            ("0967-462111", "0967462111", Fixed, "0967462111"),
             ("0572-12-3456", "0572123456", Fixed, "0572-12-3456"),
             ("0123-45-6789", "0123456789", Fixed, "0123-45-6789"),
         ];

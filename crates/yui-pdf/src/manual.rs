@@ -55,20 +55,42 @@ pub fn render_manual_in(
 /// answers every request with [`PrintError::NoJapaneseFont`], so the server starts and staff
 /// see what to install.
 pub struct TypstPrinter {
-    fonts: Result<Arc<Fonts>, FontError>,
+    fonts: std::sync::OnceLock<Result<Arc<Fonts>, FontError>>,
+    /// Where to look for fonts when they are first needed; `None` once loaded.
+    font_dir: Option<std::path::PathBuf>,
 }
 
 impl TypstPrinter {
     pub fn new(fonts: Result<Fonts, FontError>) -> Self {
         TypstPrinter {
-            fonts: fonts.map(Arc::new),
+            fonts: std::sync::OnceLock::from(fonts.map(Arc::new)),
+            font_dir: None,
         }
+    }
+
+    /// A printer that reads the fonts (several megabytes) only when the first PDF is asked
+    /// for, so a server that never prints does not hold them in memory.
+    pub fn on_first_use(font_dir: Option<std::path::PathBuf>) -> Self {
+        TypstPrinter {
+            fonts: std::sync::OnceLock::new(),
+            font_dir,
+        }
+    }
+
+    fn fonts(&self) -> &Result<Arc<Fonts>, FontError> {
+        self.fonts.get_or_init(|| {
+            let fonts = Fonts::discover(self.font_dir.as_deref()).map(Arc::new);
+            if let Err(e) = &fonts {
+                tracing::warn!(error = %e, "handover manual PDFs are unavailable");
+            }
+            fonts
+        })
     }
 }
 
 impl ManualPrinter for TypstPrinter {
     fn print(&self, manual: &ManualDocument, lang: &str) -> Result<Vec<u8>, PrintError> {
-        let fonts = self.fonts.as_ref().map_err(|e| match e {
+        let fonts = self.fonts().as_ref().map_err(|e| match e {
             FontError::NoJapaneseFont { searched } => PrintError::NoJapaneseFont {
                 searched: searched.clone(),
             },

@@ -110,14 +110,11 @@ pub async fn run(
     Ok(())
 }
 
-/// The PDF printer for handover manuals over the fonts found now. Without Japanese fonts Yui
-/// still serves; the PDF link then tells staff what to install.
+/// The PDF printer for handover manuals. Fonts are read when the first PDF is asked for (they
+/// are several megabytes a server that never prints need not hold). Without Japanese fonts
+/// Yui still serves; the PDF link then tells staff what to install.
 fn manual_printer(font_dir: Option<&std::path::Path>) -> yui_pdf::TypstPrinter {
-    let fonts = yui_pdf::Fonts::discover(font_dir);
-    if let Err(e) = &fonts {
-        tracing::warn!(error = %e, "handover manual PDFs are unavailable");
-    }
-    yui_pdf::TypstPrinter::new(fonts)
+    yui_pdf::TypstPrinter::on_first_use(font_dir.map(std::path::Path::to_owned))
 }
 
 /// Runs due jobs one after another; when none is due, checks again a second later. Publishes

@@ -9,6 +9,7 @@ pub mod api_tokens;
 pub mod apps;
 pub mod audit;
 pub mod auth;
+pub mod builder;
 pub mod clock;
 pub mod console;
 pub mod counter;

@@ -30,6 +30,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/js/yui-expr.js"),
         content_type: "text/javascript; charset=utf-8",
     },
+    Asset {
+        name: "yui-builder.js",
+        body: include_bytes!("../assets/js/yui-builder.js"),
+        content_type: "text/javascript; charset=utf-8",
+    },
 ];
 
 /// Short content hashes, computed once.

@@ -93,9 +93,43 @@ fn lang_from_query(query: Option<&str>) -> Option<Lang> {
         .and_then(|(_, v)| Lang::parse(v))
 }
 
+tokio::task_local! {
+    /// The current request's query without its `lang` pair, for the language switcher's links.
+    static QUERY_WITHOUT_LANG: String;
+}
+
+/// The query of a link that shows the current page in `lang`: the page's own query (a search,
+/// `?return=check`…) kept, only `lang` replaced.
+pub fn switch_query(lang: Lang) -> String {
+    let rest = QUERY_WITHOUT_LANG
+        .try_with(Clone::clone)
+        .unwrap_or_default();
+    if rest.is_empty() {
+        format!("?lang={}", lang.code())
+    } else {
+        format!("?{rest}&lang={}", lang.code())
+    }
+}
+
+fn without_lang(query: Option<&str>) -> String {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("lang"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Picks the language for a request, makes it available to handlers as an extension, and
 /// remembers an explicit `?lang=` choice in a cookie.
-pub async fn language_middleware(mut request: Request, next: Next) -> Response {
+pub async fn language_middleware(request: Request, next: Next) -> Response {
+    let rest = without_lang(request.uri().query());
+    QUERY_WITHOUT_LANG
+        .scope(rest, choose_language(request, next))
+        .await
+}
+
+async fn choose_language(mut request: Request, next: Next) -> Response {
     let chosen = lang_from_query(request.uri().query());
     let lang = chosen.unwrap_or_else(|| {
         CookieJar::from_headers(request.headers())
@@ -136,6 +170,12 @@ mod tests {
     fn the_query_parameter_picks_a_language() {
         assert_eq!(lang_from_query(Some("lang=en")), Some(Lang::En));
         assert_eq!(lang_from_query(Some("next=%2Fx&lang=ja")), Some(Lang::Ja));
+        assert_eq!(
+            without_lang(Some("return=check&lang=en&q=a%20b")),
+            "return=check&q=a%20b"
+        );
+        assert_eq!(without_lang(Some("lang=en")), "");
+        assert_eq!(without_lang(None), "");
         assert_eq!(lang_from_query(Some("lang=fr")), None);
         assert_eq!(lang_from_query(None), None);
     }

@@ -236,6 +236,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(HARD_BODY_LIMIT)),
         )
         .merge(pages::resident::routes())
+        .merge(pages::staff::builder::routes())
         .nest("/api/v1", api::v1::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(i18n::language_middleware))

@@ -58,6 +58,16 @@ pub const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "resident/home.html",
     "resident/start.html",
     "resident/counter.html",
+    "staff/builder/tabs.html",
+    "staff/builder/new.html",
+    "staff/builder/yaml.html",
+    "staff/builder/edit.html",
+    "staff/builder/field.html",
+    "staff/builder/delete.html",
+    "staff/builder/condition.html",
+    "staff/builder/publish.html",
+    "staff/builder/duplicate.html",
+    "staff/builder/preview.html",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(build_environment);
@@ -106,6 +116,8 @@ fn translate(state: &State<'_, '_>, key: &str, kwargs: Kwargs) -> Result<String,
             "receipt" => "receipt",
             "revision" => "revision",
             "days" => "days",
+            "page" => "page",
+            "expr" => "expr",
             "version" => "version",
             _ => {
                 return Err(minijinja::Error::new(
@@ -125,7 +137,12 @@ fn translate(state: &State<'_, '_>, key: &str, kwargs: Kwargs) -> Result<String,
 
 /// Renders `name` with `ctx` plus the page language.
 pub fn render(lang: Lang, name: &str, ctx: Value) -> Result<Html<String>, AppError> {
-    let ctx = context! { lang => lang.code(), ..ctx };
+    let ctx = context! {
+        lang => lang.code(),
+        lang_switch_ja => crate::i18n::switch_query(Lang::Ja),
+        lang_switch_en => crate::i18n::switch_query(Lang::En),
+        ..ctx
+    };
     ENV.get_template(name)
         .and_then(|t| t.render(ctx))
         .map(Html)

@@ -56,8 +56,8 @@ pub const LOGINS: &[DemoLogin] = &[
 ];
 
 /// The app templates shipped with Yui (`templates/*.yaml`, file name and text), embedded by
-/// the build script so the demo works from any directory.
-pub const APP_TEMPLATES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/app_templates.rs"));
+/// yui-core at build time so the demo works from any directory.
+pub const APP_TEMPLATES: &[(&str, &str)] = yui_core::builder::APP_TEMPLATE_FILES;
 
 /// Installs and publishes every template that loads as an app of the demo town. An app already
 /// there is left alone unless its template changed, which then becomes its next version.

@@ -2,6 +2,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod builder;
 pub mod catalogs;
 pub mod home;
 pub mod inbox;

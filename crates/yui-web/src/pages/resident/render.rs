@@ -99,6 +99,16 @@ impl FormPage<'_> {
         } else {
             self.title.text.clone()
         };
+        // A repeat that is the whole page or section (利用するお子さん under the heading
+        // 利用するお子さん) is not given the same heading twice.
+        for section in &mut sections {
+            let over = section.title.as_ref().map_or(&title, |t| &t.text);
+            for field in &mut section.fields {
+                if field.kind == "repeat" && field.label.text == *over {
+                    field.heading = true;
+                }
+            }
+        }
         let names: Vec<&String> = self.sections.iter().flat_map(|s| &s.fields).collect();
         let html = render(
             self.lang,

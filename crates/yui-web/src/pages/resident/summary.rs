@@ -176,6 +176,8 @@ impl Walker<'_, '_> {
             return;
         }
         let lines = match &state.value {
+            Some(value) if t == FieldType::Phone => phone_as_typed(value, raw_row.get(&field.name))
+                .unwrap_or_else(|| display(field, value, self.lang)),
             Some(value) => display(field, value, self.lang),
             // Typed but not readable: show what was typed next to its error.
             None => raw_row
@@ -193,6 +195,15 @@ impl Walker<'_, '_> {
             change,
         });
     }
+}
+
+/// A phone number with its hyphens where the resident typed them (`0967-46-1234`), when
+/// what was typed is the same number as the answer. The answer keeps only the digits, and
+/// where a fixed line's hyphens go depends on its area code, which Yui cannot always tell.
+fn phone_as_typed(value: &Value, typed: Option<&Value>) -> Option<Vec<String>> {
+    let typed = PhoneNumber::parse(&scalar_text(typed?)).ok()?;
+    let answer = PhoneNumber::parse(&scalar_text(value)).ok()?;
+    (typed == answer).then(|| vec![typed.display()])
 }
 
 /// The element a link to the question at `path` should focus: its first input.
@@ -377,6 +388,12 @@ mod tests {
         let s = summary(&raw, Lang::Ja);
         assert_eq!(row(&s, "保護者の氏名").lines, ["山田 花子"]);
         assert_eq!(row(&s, "日中に連絡がつく電話番号").lines, ["090-1234-5678"]);
+        let typed = summary(&json!({ "phone": "0967-46-1234" }), Lang::Ja);
+        assert_eq!(
+            row(&typed, "日中に連絡がつく電話番号").lines,
+            ["0967-46-1234"],
+            "a fixed line keeps the hyphens as typed"
+        );
         assert_eq!(row(&s, "利用日").lines, ["令和8年4月10日"]);
         assert_eq!(row(&s, "時間帯").lines, ["午後（13:00〜16:00）"]);
         assert_eq!(row(&s, "食物アレルギーはありますか").lines, ["いいえ"]);

@@ -11,7 +11,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 use yui_core::error::FieldProblem;
-use yui_domain::definition::{FieldType, Form, FormField, MAX_REPEAT_ROWS, Text};
+use yui_domain::definition::{FieldType, Flag, Form, FormField, MAX_REPEAT_ROWS, Text};
 use yui_domain::validate::{EvalContext, Evaluation, FieldState};
 
 use super::answers::{DateParts, ERAS, parts_of};
@@ -174,6 +174,20 @@ pub struct Rendered {
     pub shown: Vec<String>,
 }
 
+/// Whether a question may need an answer, so it must not say "(任意)". A question that does
+/// not apply yet has no `required` state of its own (the engine leaves it false), yet the page
+/// script can show it at once: then the definition decides, and `required` given as an
+/// expression counts as required.
+fn may_be_required(field: &FormField, state: &FieldState) -> bool {
+    if state.relevant {
+        return state.required;
+    }
+    match &field.definition.required {
+        None | Some(Flag::Bool(false)) => false,
+        Some(Flag::Bool(true) | Flag::Expr(_)) => true,
+    }
+}
+
 /// An HTML id for an answer path: `children[0].child_name` → `f-children-0-child_name`.
 pub fn html_id(path: &str) -> String {
     let mut id = String::with_capacity(path.len() + 2);
@@ -275,7 +289,7 @@ impl Renderer<'_> {
             id,
             label,
             hint,
-            optional: t.is_input() && t != FieldType::Consent && !state.required,
+            optional: t.is_input() && t != FieldType::Consent && !may_be_required(field, &state),
             hidden: !state.relevant,
             error: None,
             value: raw.map(scalar_text).unwrap_or_default(),
@@ -780,6 +794,22 @@ mod tests {
         assert!(!name.optional);
         assert_eq!(r.fields[1].input_type, "tel");
         assert!(r.errors.is_empty(), "no errors before the page is sent");
+    }
+
+    #[test]
+    fn a_required_question_that_does_not_apply_yet_is_not_marked_optional() {
+        let raw = json!({ "children": [{ "child_name": "太郎", "allergy": "no" }] });
+        let r = render(&raw, &["children"], ErrorMode::Hidden, Lang::Ja);
+        let detail = r.fields[0].rows[0]
+            .fields
+            .iter()
+            .find(|f| f.path == "children[0].allergy_detail")
+            .unwrap();
+        assert!(detail.hidden, "it applies only after yes");
+        assert!(
+            !detail.optional,
+            "the page script shows it at once, and it is required then"
+        );
     }
 
     #[test]

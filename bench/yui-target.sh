@@ -3,20 +3,20 @@
 #
 #   yui-target.sh install               build the release binary (cargo build --release -p yui)
 #                                       unless YUI_BIN names one
-#   yui-target.sh serve WORKDIR PORT    become `yui demo` on 127.0.0.1:PORT with its data in
-#                                       WORKDIR/data (exec: same pid)
+#   yui-target.sh serve WORKDIR PORT    create the town 小国町 with the benchmark app
+#                                       (bench/bench-event-application.yaml) in WORKDIR/data,
+#                                       then become `yui serve` on 127.0.0.1:PORT (same pid)
 #   yui-target.sh prepare WORKDIR PORT  wait until Yui is ready; write WORKDIR/target.env
 #   yui-target.sh facts WORKDIR         print the settings that matter for the comparison (JSON)
 #
-# TO BE CONFIRMED when the resident submission endpoint lands: the URL, the form body and
-# whatever else a submission needs. Configure without editing this file:
+# Residents submit to the one-shot endpoint POST /{town}/apps/{app}/submit, made idempotent by
+# a random key (?k=); success is a 303 to the receipt page. Settings, without editing this file:
 #   YUI_SUBMIT_URL_PATH      path of the submission endpoint; {key} becomes a fresh random
-#                            idempotency key per request (default below, expected shape
-#                            /oguni/apps/<app>/submit?k=<random>)
-#   YUI_SUBMIT_BODY_FILE     form body (default bench/yui-submission.txt, the same 15 values
-#                            as bench/peers/submission.json, urlencoded)
+#                            idempotency key per request
+#   YUI_SUBMIT_BODY_FILE     form body (default bench/yui-submission.txt: the same 15 values
+#                            as bench/peers/submission.json, in Yui's form field names)
 #   YUI_SUBMIT_CONTENT_TYPE  default application/x-www-form-urlencoded
-#   YUI_SUBMIT_HEADER        one extra request header, if the endpoint needs one
+#   YUI_SUBMIT_HEADER        one extra request header, if needed
 # If the endpoint answers 404, compare-peers.sh reports Yui as "not yet available" and still
 # measures the peers.
 set -euo pipefail
@@ -42,10 +42,15 @@ cmd_install() {
 }
 
 cmd_serve() {
-    local workdir="$1" port="$2"
-    mkdir -p "$workdir/data"
+    local workdir="$1" port="$2" data="$1/data"
+    mkdir -p "$data"
     cd "$workdir"
-    exec "$YUI_BIN" demo --listen "127.0.0.1:$port" --data-dir "$workdir/data"
+    if [[ ! -e "$data/yui.sqlite3" ]]; then
+        "$YUI_BIN" admin create-tenant --data-dir "$data" --slug oguni --code 434248 --name 小国町 >&2
+        "$YUI_BIN" admin install-app --data-dir "$data" --tenant oguni \
+            --file "$BENCH_DIR/bench-event-application.yaml" --publish >&2
+    fi
+    exec "$YUI_BIN" serve --listen "127.0.0.1:$port" --data-dir "$data"
 }
 
 cmd_prepare() {
@@ -77,9 +82,9 @@ version, journal, libsqlite, path = sys.argv[1:5]
 print(json.dumps({
     "name": "Yui", "version": version,
     "sqlite": f"bundled by libsqlite3-sys {libsqlite}",
-    "endpoint": f"POST {path} (urlencoded form, no sign-in; endpoint to be confirmed)",
+    "endpoint": f"POST {path} (urlencoded form, no sign-in, idempotency key per request)",
     "durability": f"journal_mode={journal} (file), synchronous=FULL (Yui refuses weaker settings)",
-    "settings": "yui demo defaults; --listen 127.0.0.1",
+    "settings": "yui serve defaults; --listen 127.0.0.1",
 }, ensure_ascii=False))
 EOF
 }

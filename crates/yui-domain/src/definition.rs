@@ -173,7 +173,7 @@ pub fn fill_placeholders(text: &str, values: &[(&str, &str)]) -> String {
 }
 
 /// The candidate closest to `word` by edit distance, if close enough to be a likely typo.
-pub(crate) fn did_you_mean<'a>(
+pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {

@@ -163,40 +163,9 @@ pub(crate) fn unsupported_language(language: &str) -> ImportIssue {
     )
 }
 
-/// The candidate closest to `word`, if near enough to be a typo.
-pub(crate) fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let limit = match word.chars().count() {
-        0..=3 => 1,
-        4..=7 => 2,
-        _ => 3,
-    };
-    candidates
-        .into_iter()
-        .filter(|c| *c != word)
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// Levenshtein distance over characters; names are short, and long input is cut off first.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().take(64).collect();
-    let b: Vec<char> = b.chars().take(64).collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
+/// The candidate closest to `word`, if near enough to be a typo: the definition loader's own
+/// suggestion, so a workbook and a YAML file suggest the same names.
+pub(crate) use yui_domain::definition::did_you_mean;
 
 /// The suggestion as a message tail in both languages (empty when there is none).
 pub(crate) fn suggestion(word: Option<&str>) -> (String, String) {

@@ -335,6 +335,8 @@ async fn open_sqlite(data_dir: &Path, options: &StoreOptions) -> Result<SqlStore
 /// doubt is closed instead (closing rolls back whatever is open) and the pool opens a fresh one.
 async fn writer_is_clean(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
     use sqlx::{Connection as _, Executor as _};
+    // A dropped transaction has only queued its rollback; wait until the connection has run it.
+    conn.ping().await?;
     if conn.is_in_transaction() {
         tracing::warn!("closing the database writer connection: a transaction was left open");
         return Ok(false);

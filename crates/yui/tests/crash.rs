@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,19 +17,13 @@ use std::time::{Duration, Instant};
 use yui_core::ports::SubmissionStore;
 use yui_store::{DatabaseTarget, SqlStore, StoreOptions};
 
-const YUI: &str = env!("CARGO_BIN_EXE_yui");
-/// A booking date the template accepts: ten days from today in Japan.
-fn use_date() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+9))
-        .date()
-        + time::Duration::days(10)
-}
+mod support;
 
-const TEMPLATE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../templates/play-room-booking.yaml"
-);
+use support::{TEMPLATE, YUI, play_room_form};
+
+fn request(listen: &str, method: &str, path: &str, body: &str) -> std::io::Result<String> {
+    support::request(listen, method, path, body, Duration::from_secs(10))
+}
 
 fn kills() -> usize {
     std::env::var("YUI_CRASH_KILLS")
@@ -111,45 +104,6 @@ fn start(target: &DatabaseTarget, data_dir: &Path) -> (Child, String) {
     }
 }
 
-fn request(listen: &str, method: &str, path: &str, body: &str) -> std::io::Result<String> {
-    let mut s = TcpStream::connect(listen)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes())?;
-    let mut out = String::new();
-    s.read_to_string(&mut out)?;
-    Ok(out)
-}
-
-fn body(key: &str) -> String {
-    let pairs = [
-        ("_key", key.to_owned()),
-        ("applicant_name.family", "山田".to_owned()),
-        ("applicant_name.given", "花子".to_owned()),
-        ("applicant_kana.family", "ヤマダ".to_owned()),
-        ("applicant_kana.given", "ハナコ".to_owned()),
-        ("phone", "090-1234-5678".to_owned()),
-        ("email", "hanako@example.jp".to_owned()),
-        ("use_date.era", "西暦".to_owned()),
-        ("use_date.year", use_date().year().to_string()),
-        ("use_date.month", u8::from(use_date().month()).to_string()),
-        ("use_date.day", use_date().day().to_string()),
-        ("slot", "am".to_owned()),
-        ("adults", "1".to_owned()),
-        ("children[0].child_name", format!("子 {key}")),
-        ("children[0].child_birth.era", "西暦".to_owned()),
-        ("children[0].child_birth.year", "2022".to_owned()),
-        ("children[0].child_birth.month", "5".to_owned()),
-        ("children[0].child_birth.day", "5".to_owned()),
-        ("children[0].allergy", "no".to_owned()),
-        ("agree", "on".to_owned()),
-    ];
-    serde_urlencoded::to_string(pairs).unwrap()
-}
-
 /// Sends submissions from several clients until `stop`; returns the acknowledged keys.
 fn drive(
     listen: &str,
@@ -176,7 +130,7 @@ fn drive(
                     &listen,
                     "POST",
                     "/oguni/apps/play-room-booking/submit",
-                    &body(&key),
+                    &play_room_form(&key, None),
                 ) {
                     Ok(r) if r.starts_with("HTTP/1.1 303") => acked.lock().unwrap().push(key),
                     Ok(r) if r.starts_with("HTTP/1.1 4") => {

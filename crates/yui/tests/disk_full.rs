@@ -6,8 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,19 +14,13 @@ use std::time::{Duration, Instant};
 use yui_core::ports::SubmissionStore;
 use yui_store::{DatabaseTarget, SqlStore, StoreOptions};
 
-const YUI: &str = env!("CARGO_BIN_EXE_yui");
-/// A booking date the template accepts: ten days from today in Japan.
-fn use_date() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+9))
-        .date()
-        + time::Duration::days(10)
-}
+mod support;
 
-const TEMPLATE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../templates/play-room-booking.yaml"
-);
+use support::{TEMPLATE, YUI, play_room_form};
+
+fn request(listen: &str, method: &str, path: &str, body: &str) -> std::io::Result<String> {
+    support::request(listen, method, path, body, Duration::from_secs(20))
+}
 
 /// Unmounts the small filesystem however the test ends.
 struct Mount(PathBuf);
@@ -67,55 +60,12 @@ fn cli(args: &[&str]) {
     );
 }
 
-fn request(listen: &str, method: &str, path: &str, body: &str) -> std::io::Result<String> {
-    let mut s = TcpStream::connect(listen)?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut out = String::new();
-    s.read_to_string(&mut out)?;
-    Ok(out)
-}
-
-fn form(key: &str) -> String {
-    let pairs = [
-        ("_key", key.to_owned()),
-        ("applicant_name.family", "山田".to_owned()),
-        ("applicant_name.given", "花子".to_owned()),
-        ("applicant_kana.family", "ヤマダ".to_owned()),
-        ("applicant_kana.given", "ハナコ".to_owned()),
-        ("phone", "090-1234-5678".to_owned()),
-        ("email", "hanako@example.jp".to_owned()),
-        ("use_date.era", "西暦".to_owned()),
-        ("use_date.year", use_date().year().to_string()),
-        ("use_date.month", u8::from(use_date().month()).to_string()),
-        ("use_date.day", use_date().day().to_string()),
-        ("slot", "am".to_owned()),
-        ("adults", "1".to_owned()),
-        ("children[0].child_name", format!("子 {key}")),
-        ("children[0].child_birth.era", "西暦".to_owned()),
-        ("children[0].child_birth.year", "2022".to_owned()),
-        ("children[0].child_birth.month", "5".to_owned()),
-        ("children[0].child_birth.day", "5".to_owned()),
-        ("children[0].allergy", "yes".to_owned()),
-        (
-            "children[0].allergy_detail",
-            format!("{key} {}", "卵".repeat(150)),
-        ),
-        ("agree", "on".to_owned()),
-    ];
-    serde_urlencoded::to_string(pairs).unwrap()
-}
-
 fn submit(listen: &str, key: &str) -> String {
     request(
         listen,
         "POST",
         "/oguni/apps/play-room-booking/submit",
-        &form(key),
+        &play_room_form(key, Some(&format!("{key} {}", "卵".repeat(150)))),
     )
     .unwrap_or_default()
 }

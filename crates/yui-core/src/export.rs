@@ -365,11 +365,13 @@ impl Yui {
                     query.clone(),
                 )));
             }
-            for row in &rows {
-                writer.row(&plan.table, row)?;
-                *count += 1;
-            }
-            let bytes = writer.take_bytes()?;
+            let bytes = off_the_runtime(|| {
+                for row in &rows {
+                    writer.row(&plan.table, row)?;
+                    *count += 1;
+                }
+                writer.take_bytes()
+            })?;
             if !bytes.is_empty() {
                 out.write(bytes).await?;
             }
@@ -380,6 +382,20 @@ impl Yui {
             out.write(bytes).await?;
         }
         Ok(())
+    }
+}
+
+/// Runs `work` (a page of encoding: milliseconds of CPU) so that the async runtime's other
+/// tasks keep running meanwhile. On a multi-threaded runtime the worker hands its queue to
+/// another thread first; without that, the next page's read and the sending of this page's
+/// bytes, woken on this worker, would wait until the page is encoded, and the export would use
+/// one core where it could use two.
+fn off_the_runtime<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }
 

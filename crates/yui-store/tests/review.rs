@@ -79,6 +79,21 @@ async fn submit(
     i: i64,
 ) -> SubmissionId {
     let room = ["a", "b", "c"][usize::try_from(i % 3).unwrap()];
+    let answers = format!("{{\"name\":\"山田{i}\",\"room\":\"{room}\"}}");
+    submit_with(db, t, app, v, i, answers, T0 + Duration::minutes(i)).await
+}
+
+/// Submission `i` with the given answers, received at `at`.
+async fn submit_with(
+    db: &TestDb,
+    t: &Tenant,
+    app: &AppRecord,
+    v: &AppVersionRecord,
+    i: i64,
+    answers: String,
+    at: OffsetDateTime,
+) -> SubmissionId {
+    let room = ["a", "b", "c"][usize::try_from(i % 3).unwrap()];
     let new = NewSubmission {
         tenant_id: t.id,
         app_id: app.id,
@@ -86,7 +101,7 @@ async fn submit(
         idempotency_key: format!("k{i}"),
         status: "received".into(),
         channel: "web".into(),
-        answers: format!("{{\"name\":\"山田{i}\",\"room\":\"{room}\"}}"),
+        answers,
         contact_email: None,
         person_key: None,
         search_text: format!("やまだ{i} 山田{i} yamada{i}@example.jp"),
@@ -113,11 +128,7 @@ async fn submit(
         ),
         draft_token_hash: None,
     };
-    db.store
-        .insert_submission(new, T0 + Duration::minutes(i))
-        .await
-        .unwrap()
-        .id
+    db.store.insert_submission(new, at).await.unwrap().id
 }
 
 fn query(limit: u32) -> InboxQuery {
@@ -189,6 +200,63 @@ async fn the_inbox_pages_newest_first_without_gaps_or_repeats(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(oldest[0].receipt_number, "2026-000001");
+}
+
+/// Pages carry every column as stored, whatever the answers hold, and submissions received in
+/// the same millisecond keep one order across pages, in both directions.
+async fn inbox_rows_are_exact_and_ties_keep_their_order(db: &TestDb) {
+    let (_, t, app, v) = setup(db).await;
+    let awkward = [
+        r#"{"note":"quote \" backslash \\ tab \t newline \n","x":1}"#,
+        r#"{"note":"separators \u001e \u001f and 𠮷野家 👍","x":2}"#,
+        r#"{"note":"","list":[1,2,{"a":null}],"x":3}"#,
+        r#"{}"#,
+        r#"{"note":"end","x":5}"#,
+    ];
+    let mut ids = Vec::new();
+    for (i, answers) in awkward.iter().enumerate() {
+        let i = i64::try_from(i).unwrap();
+        // Two pairs share a millisecond.
+        let at = T0 + Duration::minutes(i / 2);
+        ids.push(submit_with(db, &t, &app, &v, i, (*answers).to_owned(), at).await);
+    }
+    let mut c = change(&t, ids[1]);
+    c.new_assignee = Some(Some(UserId(1)));
+    db.store.change_submission(&c, T0).await.unwrap();
+    for order in [InboxOrder::NewestFirst, InboxOrder::OldestFirst] {
+        let mut q = InboxQuery { order, ..query(2) };
+        let mut seen = Vec::new();
+        loop {
+            let page = db.store.inbox(t.id, &q).await.unwrap();
+            if page.is_empty() {
+                break;
+            }
+            q.after = Some(page.last().unwrap().cursor());
+            seen.extend(page);
+        }
+        let mut expected: Vec<usize> = (0..awkward.len()).collect();
+        if order == InboxOrder::NewestFirst {
+            expected.reverse();
+        }
+        let got: Vec<SubmissionId> = seen.iter().map(|r| r.id).collect();
+        let want: Vec<SubmissionId> = expected.iter().map(|&i| ids[i]).collect();
+        assert_eq!(got, want, "{order:?}: one order, no gaps or repeats");
+        for row in &seen {
+            let i = ids.iter().position(|id| *id == row.id).unwrap();
+            assert_eq!(row.answers, awkward[i], "answers come back byte for byte");
+            assert_eq!(row.app_id, app.id);
+            assert_eq!(row.app_version_id, v.id);
+            assert_eq!(row.receipt_number, format!("2026-{:06}", i + 1));
+            assert_eq!(row.status, "received");
+            assert_eq!(row.revision, 1);
+            assert_eq!(
+                row.submitted_at,
+                T0 + Duration::minutes(i64::try_from(i / 2).unwrap())
+            );
+            let assignee = (i == 1).then_some(UserId(1));
+            assert_eq!(row.assignee_id, assignee);
+        }
+    }
 }
 
 async fn filters_by_status_choice_number_range_date_and_assignee(db: &TestDb) {
@@ -475,6 +543,7 @@ async fn a_returned_submission_is_corrected_once_and_keeps_its_old_answers(db: &
 
 on_both_backends!(
     the_inbox_pages_newest_first_without_gaps_or_repeats,
+    inbox_rows_are_exact_and_ties_keep_their_order,
     filters_by_status_choice_number_range_date_and_assignee,
     text_search_finds_any_part_of_the_answers,
     status_changes_are_counted_checked_and_put_on_the_timeline,

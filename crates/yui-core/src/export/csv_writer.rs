@@ -63,7 +63,8 @@ fn writer_over(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
 }
 
 fn new_writer() -> csv::Writer<Vec<u8>> {
-    writer_over(Vec::with_capacity(256 * 1024))
+    // A page of 1,000 rows is about 430 KiB of CSV: room for it without growing.
+    writer_over(Vec::with_capacity(512 * 1024))
 }
 
 fn write_error(e: impl std::fmt::Display) -> ExportError {

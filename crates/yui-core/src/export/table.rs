@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
 use time::{Date, PrimitiveDateTime};
 use yui_domain::definition::{FieldType, Form, FormField};
 use yui_domain::japan::{PhoneNumber, PostalCode};
@@ -133,6 +135,11 @@ pub struct ExportTable {
     columns: Vec<Column>,
     choices: ChoiceStyle,
     assignees: HashMap<UserId, String>,
+    /// For each repeat (by field index): the questions read in each of its rows, with their
+    /// labels, worked out once rather than for every submission.
+    repeat_members: HashMap<usize, Vec<(usize, String)>>,
+    /// The names of the questions that have columns, and their field index.
+    answer_fields: HashMap<String, usize>,
 }
 
 impl ExportTable {
@@ -179,12 +186,28 @@ impl ExportTable {
                 _ => columns.push(column(&label, answer(Part::Whole))),
             }
         }
+        let repeat_members = form
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.field_type == FieldType::Repeat)
+            .map(|(index, repeat)| (index, members_of(&form, repeat)))
+            .collect();
+        let answer_fields = columns
+            .iter()
+            .filter_map(|c| match c.source {
+                Source::Answer(index, _) => Some((form.fields()[index].name.clone(), index)),
+                _ => None,
+            })
+            .collect();
         Self {
             form,
             app_slug: app_slug.to_owned(),
             columns,
             choices,
             assignees,
+            repeat_members,
+            answer_fields,
         }
     }
 
@@ -225,7 +248,16 @@ impl ExportTable {
     /// fill the columns whose questions still exist.
     pub fn fill(&self, row: &InboxRow, out: &mut Vec<Cell>) {
         out.clear();
-        let answers: Map<String, Value> = serde_json::from_str(&row.answers).unwrap_or_default();
+        let mut answers = vec![None; self.form.fields().len()];
+        let wanted = Wanted {
+            fields: &self.answer_fields,
+            out: &mut answers,
+        };
+        let mut json = serde_json::Deserializer::from_str(&row.answers);
+        if wanted.deserialize(&mut json).is_err() {
+            // Unreadable answers (never written by Yui) export as empty cells, like before.
+            answers.iter_mut().for_each(|a| *a = None);
+        }
         for c in &self.columns {
             out.push(match c.source {
                 Source::Receipt => Cell::Text(row.receipt_number.clone()),
@@ -240,8 +272,8 @@ impl ExportTable {
                     .map_or(Cell::Empty, |name| Cell::Text(name.clone())),
                 Source::Answer(index, part) => {
                     let field = &self.form.fields()[index];
-                    answers
-                        .get(&field.name)
+                    answers[index]
+                        .as_ref()
                         .map_or(Cell::Empty, |v| self.answer_cell(field, part, v))
                 }
             });
@@ -376,31 +408,37 @@ impl ExportTable {
         let Value::Array(rows) = value else {
             return String::new();
         };
-        let members: Vec<&FormField> = self
-            .form
-            .fields()
+        let fields = self.form.fields();
+        let members = fields
             .iter()
-            .filter(|f| f.repeat == Some(repeat.id))
-            .filter(|f| f.repeat.is_some() && f.field_type.stores_value())
-            // Inner calculations without a label are plumbing, not something to read.
-            .filter(|f| f.field_type != FieldType::Calculate || f.definition.label.is_some())
-            .collect();
+            .position(|f| f.id == repeat.id)
+            .and_then(|index| self.repeat_members.get(&index))
+            .map_or(&[][..], Vec::as_slice);
         let mut out = String::new();
         for (i, row) in rows.iter().enumerate() {
             let Value::Object(answers) = row else {
                 continue;
             };
-            let parts: Vec<String> = members
-                .iter()
-                .filter_map(|f| {
-                    let text = self.answer_text(f, answers.get(&f.name)?);
-                    (!text.is_empty()).then(|| format!("{}: {text}", header_label(&self.form, f)))
-                })
-                .collect();
             if !out.is_empty() {
                 out.push('\n');
             }
-            let _ = write!(out, "{}) {}", i + 1, parts.join(" / "));
+            let _ = write!(out, "{}) ", i + 1);
+            let mut first = true;
+            for (index, label) in members {
+                let field = &fields[*index];
+                let Some(value) = answers.get(&field.name) else {
+                    continue;
+                };
+                let text = self.answer_text(field, value);
+                if text.is_empty() {
+                    continue;
+                }
+                if !first {
+                    out.push_str(" / ");
+                }
+                first = false;
+                let _ = write!(out, "{label}: {text}");
+            }
         }
         out
     }
@@ -415,6 +453,72 @@ impl ExportTable {
             .find(|c| c.name == code)
             .map_or_else(|| code.to_owned(), |c| c.label.ja.clone())
     }
+}
+
+/// Reads a submission's answers (a JSON object) keeping only the questions that have columns,
+/// each at its field index in `out`: no map of every answer is built for every row.
+struct Wanted<'t> {
+    fields: &'t HashMap<String, usize>,
+    out: &'t mut Vec<Option<Value>>,
+}
+
+/// An object key, borrowed from the JSON text unless it holds escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a question name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Wanted<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Wanted<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the answers of a submission")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
+            match self.fields.get(name.as_ref()) {
+                Some(&index) => self.out[index] = Some(map.next_value::<Value>()?),
+                None => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The questions read in each row of `repeat` (field index and label), in form order.
+fn members_of(form: &Form, repeat: &FormField) -> Vec<(usize, String)> {
+    form.fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.repeat == Some(repeat.id) && f.field_type.stores_value())
+        // Inner calculations without a label are plumbing, not something to read.
+        .filter(|(_, f)| f.field_type != FieldType::Calculate || f.definition.label.is_some())
+        .map(|(index, f)| (index, header_label(form, f)))
+        .collect()
 }
 
 fn column(header: &str, source: Source) -> Column {

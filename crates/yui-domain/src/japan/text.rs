@@ -11,6 +11,10 @@ use unicode_normalization::UnicodeNormalization;
 /// Applies Unicode NFKC: full-width Latin letters and digits become ASCII, half-width katakana
 /// become full-width (composing `ｶﾞ` into `ガ`), and square signs such as `㋿` expand (`令和`).
 pub fn nfkc(text: &str) -> String {
+    // ASCII is already in every normal form (the common case: digits, e-mail addresses).
+    if text.is_ascii() {
+        return text.to_owned();
+    }
     text.nfkc().collect()
 }
 

@@ -61,7 +61,12 @@ impl Cell {
             Cell::Date(d) => write_date(*d, out),
             Cell::DateTime(t) => {
                 write_date(t.date(), out);
-                let _ = write!(out, " {:02}:{:02}:{:02}", t.hour(), t.minute(), t.second());
+                out.push(' ');
+                push_padded(out, u32::from(t.hour()), 2);
+                out.push(':');
+                push_padded(out, u32::from(t.minute()), 2);
+                out.push(':');
+                push_padded(out, u32::from(t.second()), 2);
             }
         }
     }
@@ -88,14 +93,40 @@ fn write_number(n: f64, out: &mut String) {
     }
 }
 
+/// Appends `n` with at least `width` digits (leading zeros); a million rows of dates are
+/// written faster this way than through `format!`.
+fn push_padded(out: &mut String, n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        // n % 10 < 10: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let digit = (n % 10) as u8;
+        digits[i] = b'0' + digit;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = i.min(digits.len().saturating_sub(width));
+    for &b in &digits[start..] {
+        out.push(char::from(b));
+    }
+}
+
 fn write_date(d: Date, out: &mut String) {
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}",
-        d.year(),
-        u8::from(d.month()),
-        d.day()
-    );
+    match u32::try_from(d.year()) {
+        Ok(year) => push_padded(out, year, 4),
+        Err(_) => {
+            let _ = write!(out, "{:04}", d.year());
+        }
+    }
+    out.push('-');
+    push_padded(out, u32::from(u8::from(d.month())), 2);
+    out.push('-');
+    push_padded(out, u32::from(d.day()), 2);
 }
 
 /// Which part of an answer a column shows.
@@ -139,7 +170,7 @@ pub struct ExportTable {
     /// labels, worked out once rather than for every submission.
     repeat_members: HashMap<usize, Vec<(usize, String)>>,
     /// The names of the questions that have columns, and their field index.
-    answer_fields: HashMap<String, usize>,
+    answer_fields: Vec<(String, usize)>,
 }
 
 impl ExportTable {
@@ -423,6 +454,7 @@ impl ExportTable {
                 out.push('\n');
             }
             let _ = write!(out, "{}) ", i + 1);
+
             let mut first = true;
             for (index, label) in members {
                 let field = &fields[*index];
@@ -437,7 +469,9 @@ impl ExportTable {
                     out.push_str(" / ");
                 }
                 first = false;
-                let _ = write!(out, "{label}: {text}");
+                out.push_str(label);
+                out.push_str(": ");
+                out.push_str(&text);
             }
         }
         out
@@ -458,7 +492,7 @@ impl ExportTable {
 /// Reads a submission's answers (a JSON object) keeping only the questions that have columns,
 /// each at its field index in `out`: no map of every answer is built for every row.
 struct Wanted<'t> {
-    fields: &'t HashMap<String, usize>,
+    fields: &'t [(String, usize)],
     out: &'t mut Vec<Option<Value>>,
 }
 
@@ -498,8 +532,9 @@ impl<'de> Visitor<'de> for Wanted<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
-            match self.fields.get(name.as_ref()) {
-                Some(&index) => self.out[index] = Some(map.next_value::<Value>()?),
+            // A form has tens of questions: a scan beats hashing the name.
+            match self.fields.iter().find(|(n, _)| *n == name) {
+                Some(&(_, index)) => self.out[index] = Some(map.next_value::<Value>()?),
                 None => {
                     map.next_value::<de::IgnoredAny>()?;
                 }
@@ -706,5 +741,9 @@ mod tests {
         assert_eq!(out, "1.5");
         Cell::DateTime(time::macros::datetime!(2026-04-01 09:05:07)).write_text(&mut out);
         assert_eq!(out, "2026-04-01 09:05:07");
+        Cell::Date(time::macros::date!(0987 - 01 - 02)).write_text(&mut out);
+        assert_eq!(out, "0987-01-02", "years keep four digits");
+        Cell::DateTime(time::macros::datetime!(2026-12-31 23:59:59)).write_text(&mut out);
+        assert_eq!(out, "2026-12-31 23:59:59");
     }
 }

@@ -10,13 +10,18 @@
 #      BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 #   2. `yui-bench inbox`: the inbox's first page and a filtered page (status + choice + date
 #      range) through the use case, BENCH_REQUESTS times each: p50/p99.
-#   3. `yui serve` on a free loopback port; as a signed-in reviewer: the same two inbox pages
-#      over HTTP (if the inbox page exists), then the CSV and XLSX exports of all rows, timed,
-#      with the server's RSS sampled every 20 ms.
-# Results: bench/results/inbox-export-<date>.jsonl (one JSON line per measurement).
+#   3. `yui-bench export`: the CSV export of every row through the use case into /dev/null (no
+#      HTTP), and the page reads alone, with the CPU time each took.
+#   4. `yui serve` on a free loopback port; as a signed-in reviewer: the same two inbox pages
+#      over HTTP, then the CSV and XLSX exports of all rows, timed, with the server's RSS
+#      sampled every 20 ms.
+# Steps 2-4 run BENCH_RUNS times (a fresh server each time); one warm-up export runs first so
+# that every run reads the database from the operating system's cache, as a busy server does.
+# Results: bench/results/inbox-export-<date>-<time>.jsonl (one JSON line per measurement,
+# with its run number), then a table of medians (bench/lib/medians.py) on standard output.
 #
 # Settings: BENCH_SUBMISSIONS (1000000), BENCH_BACKENDS ("sqlite postgres"), BENCH_REQUESTS
-# (200), BENCH_PG_URL, BENCH_RESEED, BENCH_FORMATS ("csv xlsx").
+# (200), BENCH_RUNS (3), BENCH_PG_URL, BENCH_RESEED, BENCH_FORMATS ("csv xlsx").
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -24,12 +29,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 N="${BENCH_SUBMISSIONS:-1000000}"
 BACKENDS="${BENCH_BACKENDS:-sqlite postgres}"
 REQUESTS="${BENCH_REQUESTS:-200}"
+RUNS="${BENCH_RUNS:-3}"
 FORMATS="${BENCH_FORMATS:-csv xlsx}"
 PG_ADMIN_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 DATA_ROOT="$YUI_CACHE/bench/inbox-export"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$YUI_CACHE/target}"
 BIN="$CARGO_TARGET_DIR/release"
-RESULTS="$BENCH_DIR/results/inbox-export-$(date +%Y-%m-%d).jsonl"
+RESULTS="$BENCH_DIR/results/inbox-export-$(date +%Y-%m-%d-%H%M%S).jsonl"
 PASSWORD="bench password 2026"
 SERVER_PID=""
 
@@ -79,21 +85,25 @@ seed() {
     esac
 }
 
-tag() { # adds backend and submissions to each JSON line read from stdin
+tag() { # adds backend, submissions and the run number to each JSON line read from stdin
     python3 -c '
 import json, sys
 for line in sys.stdin:
     line = line.strip()
     if line.startswith("{"):
-        d = json.loads(line); d.update(backend=sys.argv[1], submissions=int(sys.argv[2]))
-        print(json.dumps(d, ensure_ascii=False))' "$1" "$N" | tee -a "$RESULTS"
+        d = json.loads(line)
+        d.update(backend=sys.argv[1], submissions=int(sys.argv[2]), run=int(sys.argv[3]))
+        print(json.dumps(d, ensure_ascii=False))' "$1" "$N" "$RUN" | tee -a "$RESULTS" >&2
 }
 
 measure() {
     local backend="$1"
-    log "$backend: inbox through the use case ($REQUESTS requests per page)"
+    log "$backend run $RUN/$RUNS: inbox through the use case ($REQUESTS requests per page)"
     # shellcheck disable=SC2046
     "$BIN/yui-bench" inbox --requests "$REQUESTS" $(db_args "$backend") | tag "$backend"
+    log "$backend run $RUN/$RUNS: CSV export through the use case (no HTTP)"
+    # shellcheck disable=SC2046
+    "$BIN/yui-bench" export --format csv $(db_args "$backend") | tag "$backend"
 
     local port base
     port="$(free_port)"
@@ -129,6 +139,13 @@ log "building yui and yui-bench (release)"
 (cd "$REPO_DIR" && cargo build --release --quiet -p yui -p yui-bench) >&2 || die "build failed"
 for backend in $BACKENDS; do
     seed "$backend"
-    measure "$backend"
+    log "$backend: warm-up read of every row"
+    RUN=0
+    # shellcheck disable=SC2046
+    "$BIN/yui-bench" export --format csv $(db_args "$backend") >/dev/null
+    for RUN in $(seq "$RUNS"); do
+        measure "$backend"
+    done
 done
-log "results appended to $RESULTS"
+log "results in $RESULTS"
+python3 "$BENCH_DIR/lib/medians.py" "$RESULTS"

@@ -94,6 +94,8 @@ def cmd_download(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     size = 0
     newlines = 0
+    record_ends = 0  # CRLF: CSV records end in CRLF, line breaks inside cells are LF
+    last = b""
     first_byte = None
     with opener.open(args.base + args.path, timeout=3600) as r:
         ctype = r.headers.get("Content-Type", "")
@@ -105,10 +107,12 @@ def cmd_download(args: argparse.Namespace) -> None:
                 first_byte = time.perf_counter() - start
             size += len(chunk)
             newlines += chunk.count(b"\n")
+            record_ends += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
-    rows = newlines - 1 if "csv" in ctype else (newlines if "ndjson" in ctype else None)
+    rows = record_ends - 1 if "csv" in ctype else (newlines if "ndjson" in ctype else None)
     print(json.dumps({
         "label": args.label, "path": args.path, "content_type": ctype,
         "seconds": round(seconds, 2), "first_byte_s": round(first_byte or 0, 2),

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod data;
+mod export;
 mod inbox;
 mod seed;
 
@@ -32,6 +33,9 @@ enum Command {
     Seed(SeedArgs),
     /// Time the inbox's first page and a filtered page (status + choice + date range).
     Inbox(InboxArgs),
+    /// Time an export of every submission through the use case (no HTTP), and the page reads
+    /// alone.
+    Export(ExportArgs),
 }
 
 /// Where the data lives: the same options as `yui serve`.
@@ -69,6 +73,17 @@ struct InboxArgs {
     /// Requests per page kind (after 10 warm-up requests).
     #[arg(long, default_value_t = 200)]
     requests: u32,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    db: Db,
+    #[arg(long, default_value = "bench")]
+    town: String,
+    /// csv, csv-cp932 or json.
+    #[arg(long, default_value = "csv")]
+    format: String,
 }
 
 impl Db {
@@ -119,6 +134,11 @@ fn main() -> anyhow::Result<()> {
             Command::Inbox(args) => {
                 let (yui, store, _) = open(&args.db).await?;
                 inbox::run(&yui, store.backend(), &args.town, args.requests).await?;
+                store.close().await;
+            }
+            Command::Export(args) => {
+                let (yui, store, _) = open(&args.db).await?;
+                export::run(&yui, store.backend(), &args.town, &args.format).await?;
                 store.close().await;
             }
         }

@@ -10,14 +10,12 @@
 
 use std::time::Instant;
 
-use yui_core::actor::StaffActor;
+use yui_core::Yui;
 use yui_core::export::{
     CsvEncoding, CsvWriter, EXPORT_PAGE_ROWS, ExportFormat, ExportOptions, JsonLinesWriter,
     RowWriter,
 };
 use yui_core::review::InboxQuery;
-use yui_core::{Actor, Yui};
-use yui_domain::tenant::Role;
 
 /// CPU seconds this process has used (user + system), from /proc (Linux); 0 elsewhere.
 fn cpu_seconds() -> f64 {
@@ -47,23 +45,7 @@ fn rate(rows: u64, seconds: f64) -> f64 {
 pub async fn run(yui: &Yui, backend: &str, town: &str, format: &str) -> anyhow::Result<()> {
     let format = ExportFormat::parse(format)
         .ok_or_else(|| anyhow::anyhow!("unknown format {format}: csv, csv-cp932 or json"))?;
-    let tenant = yui.tenant_by_slug(town).await?;
-    let reviewer = yui
-        .staff_users(&Actor::Operator, tenant.id)
-        .await?
-        .into_iter()
-        .find(|u| u.login.as_str() == "reviewer")
-        .ok_or_else(|| anyhow::anyhow!("no reviewer in {town}; run `yui-bench seed` first"))?;
-    let actor = Actor::Staff(StaffActor {
-        user_id: reviewer.id,
-        login: "reviewer".into(),
-        tenant_id: tenant.id,
-        role: Role::Reviewer,
-        department_id: None,
-    });
-    let app = yui
-        .staff_app(&actor, tenant.id, "play-room-booking")
-        .await?;
+    let (tenant, actor, app) = crate::inbox::as_reviewer(yui, town).await?;
 
     // Pass 1: the pages alone.
     let mut query = InboxQuery {

@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use yui_core::actor::StaffActor;
 use yui_core::clock::JST;
+use yui_core::model::Tenant;
+use yui_core::records::AppRecord;
 use yui_core::review::{InboxQuery, ValueFilter};
 use yui_core::{Actor, Yui};
 use yui_domain::tenant::Role;
@@ -25,7 +27,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-pub async fn run(yui: &Yui, backend: &str, town: &str, requests: u32) -> anyhow::Result<()> {
+/// The seeded town's reviewer, as an actor, with the town and the play-room app.
+pub async fn as_reviewer(yui: &Yui, town: &str) -> anyhow::Result<(Tenant, Actor, AppRecord)> {
     let tenant = yui.tenant_by_slug(town).await?;
     let reviewer = yui
         .staff_users(&Actor::Operator, tenant.id)
@@ -43,6 +46,11 @@ pub async fn run(yui: &Yui, backend: &str, town: &str, requests: u32) -> anyhow:
     let app = yui
         .staff_app(&actor, tenant.id, "play-room-booking")
         .await?;
+    Ok((tenant, actor, app))
+}
+
+pub async fn run(yui: &Yui, backend: &str, town: &str, requests: u32) -> anyhow::Result<()> {
+    let (tenant, actor, app) = as_reviewer(yui, town).await?;
     let first = InboxQuery {
         apps: vec![app.id],
         limit: 50,

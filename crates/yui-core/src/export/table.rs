@@ -13,6 +13,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use time::{Date, PrimitiveDateTime};
 use yui_domain::definition::{FieldType, Form, FormField};
+use yui_domain::expr::FieldId;
 use yui_domain::japan::{PhoneNumber, PostalCode};
 
 use crate::clock::JST;
@@ -166,9 +167,9 @@ pub struct ExportTable {
     columns: Vec<Column>,
     choices: ChoiceStyle,
     assignees: HashMap<UserId, String>,
-    /// For each repeat (by field index): the questions read in each of its rows, with their
-    /// labels, worked out once rather than for every submission.
-    repeat_members: HashMap<usize, Vec<(usize, String)>>,
+    /// For each repeat (by its field id): the questions read in each of its rows (field index
+    /// and label), worked out once rather than for every submission.
+    repeat_members: HashMap<FieldId, Vec<(usize, String)>>,
     /// The names of the questions that have columns, and their field index.
     answer_fields: Vec<(String, usize)>,
 }
@@ -220,17 +221,18 @@ impl ExportTable {
         let repeat_members = form
             .fields()
             .iter()
-            .enumerate()
-            .filter(|(_, f)| f.field_type == FieldType::Repeat)
-            .map(|(index, repeat)| (index, members_of(&form, repeat)))
+            .filter(|f| f.field_type == FieldType::Repeat)
+            .map(|repeat| (repeat.id, members_of(&form, repeat)))
             .collect();
-        let answer_fields = columns
+        let mut answer_fields: Vec<(String, usize)> = columns
             .iter()
             .filter_map(|c| match c.source {
                 Source::Answer(index, _) => Some((form.fields()[index].name.clone(), index)),
                 _ => None,
             })
             .collect();
+        // A name or an address has several columns, all read from one answer.
+        answer_fields.dedup();
         Self {
             form,
             app_slug: app_slug.to_owned(),
@@ -440,10 +442,9 @@ impl ExportTable {
             return String::new();
         };
         let fields = self.form.fields();
-        let members = fields
-            .iter()
-            .position(|f| f.id == repeat.id)
-            .and_then(|index| self.repeat_members.get(&index))
+        let members = self
+            .repeat_members
+            .get(&repeat.id)
             .map_or(&[][..], Vec::as_slice);
         let mut out = String::new();
         for (i, row) in rows.iter().enumerate() {
@@ -454,7 +455,6 @@ impl ExportTable {
                 out.push('\n');
             }
             let _ = write!(out, "{}) ", i + 1);
-
             let mut first = true;
             for (index, label) in members {
                 let field = &fields[*index];

@@ -150,6 +150,11 @@ impl ExportError {
 pub trait RowWriter: Send {
     fn begin(&mut self, table: &ExportTable) -> Result<(), ExportError>;
     fn row(&mut self, table: &ExportTable, row: &InboxRow) -> Result<(), ExportError>;
+    /// Writes a page of rows in order. Formats whose rows are independent may share the work
+    /// among threads, as long as the bytes come out as if written one row at a time.
+    fn rows(&mut self, table: &ExportTable, rows: &[InboxRow]) -> Result<(), ExportError> {
+        rows.iter().try_for_each(|row| self.row(table, row))
+    }
     fn finish(&mut self) -> Result<(), ExportError>;
     /// The bytes written since the last call (empty for formats assembled at the end).
     fn take_bytes(&mut self) -> Result<Vec<u8>, ExportError>;
@@ -366,10 +371,8 @@ impl Yui {
                 )));
             }
             let bytes = off_the_runtime(|| {
-                for row in &rows {
-                    writer.row(&plan.table, row)?;
-                    *count += 1;
-                }
+                writer.rows(&plan.table, &rows)?;
+                *count += rows.len() as u64;
                 writer.take_bytes()
             })?;
             if !bytes.is_empty() {

@@ -8,6 +8,7 @@
 //! - [`table`]: the columns of an app and each submission's cells;
 //! - [`csv_writer`], [`xlsx_writer`], [`json_lines`]: one [`RowWriter`] per format.
 
+mod answer;
 pub mod csv_writer;
 pub mod json_lines;
 pub mod table;

@@ -8,14 +8,13 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
-use serde_json::Value;
 use time::{Date, PrimitiveDateTime};
 use yui_domain::definition::{FieldType, Form, FormField};
 use yui_domain::expr::FieldId;
 use yui_domain::japan::{PhoneNumber, PostalCode};
 
+use super::answer::{Answer, Key};
 use crate::clock::JST;
 use crate::model::UserId;
 use crate::review::InboxRow;
@@ -277,11 +276,11 @@ impl ExportTable {
             .map_or(status, |s| s.label.ja.as_str())
     }
 
-    /// Puts `row`'s cells into `out` (cleared first). Answers given against an older version
-    /// fill the columns whose questions still exist.
+    /// Puts `row`'s cells into `out`. Answers given against an older version fill the columns
+    /// whose questions still exist. Text cells left in `out` by the previous row lend their
+    /// strings to this row's text, so a long export does not allocate for every cell.
     pub fn fill(&self, row: &InboxRow, out: &mut Vec<Cell>) {
-        out.clear();
-        let mut answers = vec![None; self.form.fields().len()];
+        let mut answers: Vec<Option<Answer<'_>>> = vec![None; self.form.fields().len()];
         let wanted = Wanted {
             fields: &self.answer_fields,
             out: &mut answers,
@@ -291,241 +290,234 @@ impl ExportTable {
             // Unreadable answers (never written by Yui) export as empty cells, like before.
             answers.iter_mut().for_each(|a| *a = None);
         }
-        for c in &self.columns {
-            out.push(match c.source {
-                Source::Receipt => Cell::Text(row.receipt_number.clone()),
+        out.truncate(self.columns.len());
+        out.resize(self.columns.len(), Cell::Empty);
+        for (column, cell) in self.columns.iter().zip(out.iter_mut()) {
+            match column.source {
+                Source::Receipt => set_text(cell, Keep, |s| s.push_str(&row.receipt_number)),
                 Source::SubmittedAt => {
                     let local = row.submitted_at.to_offset(JST);
-                    Cell::DateTime(PrimitiveDateTime::new(local.date(), local.time()))
+                    *cell = Cell::DateTime(PrimitiveDateTime::new(local.date(), local.time()));
                 }
-                Source::Status => Cell::Text(self.status_label(&row.status).to_owned()),
-                Source::Assignee => row
-                    .assignee_id
-                    .and_then(|id| self.assignees.get(&id))
-                    .map_or(Cell::Empty, |name| Cell::Text(name.clone())),
-                Source::Answer(index, part) => {
-                    let field = &self.form.fields()[index];
-                    answers[index]
-                        .as_ref()
-                        .map_or(Cell::Empty, |v| self.answer_cell(field, part, v))
+                Source::Status => {
+                    set_text(cell, Keep, |s| s.push_str(self.status_label(&row.status)));
                 }
-            });
+                Source::Assignee => match row.assignee_id.and_then(|id| self.assignees.get(&id)) {
+                    Some(name) => set_text(cell, Keep, |s| s.push_str(name)),
+                    None => *cell = Cell::Empty,
+                },
+                Source::Answer(index, part) => match &answers[index] {
+                    Some(value) => self.answer_cell(&self.form.fields()[index], part, value, cell),
+                    None => *cell = Cell::Empty,
+                },
+            }
         }
     }
 
-    fn answer_cell(&self, field: &FormField, part: Part, value: &Value) -> Cell {
-        let text_part = |key: &str| {
-            value
-                .get(key)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map_or(Cell::Empty, |s| Cell::Text(s.to_owned()))
+    fn answer_cell(&self, field: &FormField, part: Part, value: &Answer<'_>, cell: &mut Cell) {
+        let text_part = |key: &str, cell: &mut Cell| match value.get(key).and_then(Answer::as_str) {
+            Some(s) => set_text(cell, EmptyIsEmpty, |out| out.push_str(s)),
+            None => *cell = Cell::Empty,
         };
         match part {
-            Part::Family => text_part("family"),
-            Part::Given => text_part("given"),
-            Part::Address => text_part("address"),
-            Part::Building => text_part("building"),
-            Part::Postal => value
-                .get("postal_code")
-                .and_then(Value::as_str)
-                .map_or(Cell::Empty, |p| Cell::Text(postal_display(p))),
-            Part::Latitude => number_cell(value.get("lat")),
-            Part::Longitude => number_cell(value.get("lon")),
+            Part::Family => text_part("family", cell),
+            Part::Given => text_part("given", cell),
+            Part::Address => text_part("address", cell),
+            Part::Building => text_part("building", cell),
+            Part::Postal => match value.get("postal_code").and_then(Answer::as_str) {
+                Some(p) => set_text(cell, Keep, |out| out.push_str(&postal_display(p))),
+                None => *cell = Cell::Empty,
+            },
+            Part::Latitude => *cell = number_cell(value.get("lat")),
+            Part::Longitude => *cell = number_cell(value.get("lon")),
             Part::Whole => match field.field_type {
-                FieldType::Integer | FieldType::Decimal => number_cell(Some(value)),
+                FieldType::Integer | FieldType::Decimal => *cell = number_cell(Some(value)),
                 FieldType::Date => match value.as_str().and_then(parse_date) {
-                    Some(d) => Cell::Date(d),
-                    None => plain_cell(value),
+                    Some(d) => *cell = Cell::Date(d),
+                    None => plain_cell(value, cell),
                 },
                 FieldType::Datetime => match value.as_str().and_then(parse_datetime) {
-                    Some(t) => Cell::DateTime(t),
-                    None => plain_cell(value),
+                    Some(t) => *cell = Cell::DateTime(t),
+                    None => plain_cell(value, cell),
                 },
                 FieldType::Calculate => match value {
-                    Value::Number(_) => number_cell(Some(value)),
-                    _ => plain_cell(value),
+                    Answer::Number(_) => *cell = number_cell(Some(value)),
+                    _ => plain_cell(value, cell),
                 },
-                FieldType::Repeat => {
-                    let text = self.repeat_text(field, value);
-                    if text.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(text)
-                    }
-                }
-                _ => {
-                    let text = self.answer_text(field, value);
-                    if text.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(text)
-                    }
-                }
+                _ => set_text(cell, EmptyIsEmpty, |out| {
+                    self.answer_text(field, value, out);
+                }),
             },
         }
     }
 
-    /// An answer as one piece of text (for single cells and inside repeat rows).
-    fn answer_text(&self, field: &FormField, value: &Value) -> String {
+    /// Appends an answer as one piece of text (for single cells and inside repeat rows).
+    fn answer_text(&self, field: &FormField, value: &Answer<'_>, out: &mut String) {
         let codes = self.choices == ChoiceStyle::Codes;
+        let text = |key: &str| value.get(key).and_then(Answer::as_str);
         match (field.field_type, value) {
-            (FieldType::SelectOne, Value::String(code)) => self.choice(field, code),
-            (FieldType::SelectMultiple, Value::Array(items)) => {
-                let names = items.iter().filter_map(Value::as_str);
-                if codes {
-                    names.collect::<Vec<_>>().join(" ")
-                } else {
-                    names
-                        .map(|n| self.choice(field, n))
-                        .collect::<Vec<_>>()
-                        .join("、")
-                }
-            }
-            (FieldType::YesNo, Value::Bool(b)) => match (codes, b) {
-                (true, true) => "yes".into(),
-                (true, false) => "no".into(),
-                (false, true) => "はい".into(),
-                (false, false) => "いいえ".into(),
-            },
-            (FieldType::Consent, Value::Bool(true)) => {
-                if codes {
-                    "yes".into()
-                } else {
-                    "同意する".into()
-                }
-            }
-            (FieldType::Consent, Value::Bool(false)) => String::new(),
-            (FieldType::Phone, Value::String(s)) => {
-                PhoneNumber::parse(s).map_or_else(|_| s.clone(), |p| p.display())
-            }
-            (FieldType::PostalCode, Value::String(s)) => postal_display(s),
-            (FieldType::Name | FieldType::NameKana, Value::Object(o)) => {
-                let part = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default();
-                [part("family"), part("given")]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }
-            (FieldType::Address, Value::Object(o)) => {
-                let mut parts = Vec::new();
-                if let Some(p) = o.get("postal_code").and_then(Value::as_str) {
-                    parts.push(format!("〒{}", postal_display(p)));
-                }
-                for key in ["address", "building"] {
-                    if let Some(s) = o.get(key).and_then(Value::as_str) {
-                        parts.push(s.to_owned());
+            (FieldType::SelectOne, Answer::Text(code)) => self.push_choice(field, code, out),
+            (FieldType::SelectMultiple, Answer::List(items)) => {
+                let separator = if codes { " " } else { "、" };
+                for (i, code) in items.iter().filter_map(Answer::as_str).enumerate() {
+                    if i > 0 {
+                        out.push_str(separator);
                     }
+                    self.push_choice(field, code, out);
                 }
-                parts.join(" ")
             }
-            (FieldType::File | FieldType::Image, Value::Object(o)) => o
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            (FieldType::Geopoint, Value::Object(o)) => {
-                let n = |k: &str| o.get(k).map(Value::to_string).unwrap_or_default();
-                format!("{}, {}", n("lat"), n("lon"))
+            (FieldType::YesNo, Answer::Bool(b)) => out.push_str(match (codes, b) {
+                (true, true) => "yes",
+                (true, false) => "no",
+                (false, true) => "はい",
+                (false, false) => "いいえ",
+            }),
+            (FieldType::Consent, Answer::Bool(true)) => {
+                out.push_str(if codes { "yes" } else { "同意する" });
             }
-            (FieldType::Repeat, _) => self.repeat_text(field, value),
-            (_, Value::String(s)) => s.clone(),
-            (_, Value::Null) => String::new(),
-            (_, other) => other.to_string(),
+            (FieldType::Consent, Answer::Bool(false)) => {}
+            (FieldType::Phone, Answer::Text(s)) => match PhoneNumber::parse(s) {
+                Ok(p) => out.push_str(&p.display()),
+                Err(_) => out.push_str(s),
+            },
+            (FieldType::PostalCode, Answer::Text(s)) => out.push_str(&postal_display(s)),
+            (FieldType::Name | FieldType::NameKana, Answer::Object(_)) => {
+                let parts = [text("family"), text("given")];
+                for (i, part) in parts
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| !s.is_empty())
+                    .enumerate()
+                {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(part);
+                }
+            }
+            (FieldType::Address, Answer::Object(_)) => {
+                let postal = text("postal_code").map(|p| format!("〒{}", postal_display(p)));
+                let parts = [postal.as_deref(), text("address"), text("building")];
+                for (i, part) in parts.into_iter().flatten().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(part);
+                }
+            }
+            (FieldType::File | FieldType::Image, Answer::Object(_)) => {
+                out.push_str(text("name").unwrap_or_default());
+            }
+            (FieldType::Geopoint, Answer::Object(_)) => {
+                let n = |k: &str| value.get(k).map(Answer::to_string).unwrap_or_default();
+                let _ = write!(out, "{}, {}", n("lat"), n("lon"));
+            }
+            (FieldType::Repeat, _) => self.repeat_text(field, value, out),
+            (_, Answer::Text(s)) => out.push_str(s),
+            (_, Answer::Null) => {}
+            (_, other) => {
+                let _ = write!(out, "{other}");
+            }
         }
     }
 
-    /// A repeat's rows, one line each: `1) お子さんのお名前: 山田 太郎 / 生年月日: 2020-05-05`.
-    fn repeat_text(&self, repeat: &FormField, value: &Value) -> String {
-        let Value::Array(rows) = value else {
-            return String::new();
+    /// Appends a repeat's rows, one line each:
+    /// `1) お子さんのお名前: 山田 太郎 / 生年月日: 2020-05-05`.
+    fn repeat_text(&self, repeat: &FormField, value: &Answer<'_>, out: &mut String) {
+        let Answer::List(rows) = value else {
+            return;
         };
         let fields = self.form.fields();
         let members = self
             .repeat_members
             .get(&repeat.id)
             .map_or(&[][..], Vec::as_slice);
-        let mut out = String::new();
+        let start = out.len();
         for (i, row) in rows.iter().enumerate() {
-            let Value::Object(answers) = row else {
+            if !matches!(row, Answer::Object(_)) {
                 continue;
-            };
-            if !out.is_empty() {
+            }
+            if out.len() > start {
                 out.push('\n');
             }
             let _ = write!(out, "{}) ", i + 1);
             let mut first = true;
             for (index, label) in members {
                 let field = &fields[*index];
-                let Some(value) = answers.get(&field.name) else {
+                let Some(value) = row.get(&field.name) else {
                     continue;
                 };
-                let text = self.answer_text(field, value);
-                if text.is_empty() {
-                    continue;
-                }
+                let mark = out.len();
                 if !first {
                     out.push_str(" / ");
                 }
-                first = false;
                 out.push_str(label);
                 out.push_str(": ");
-                out.push_str(&text);
+                let before = out.len();
+                self.answer_text(field, value, out);
+                if out.len() == before {
+                    // Nothing to read: no label either.
+                    out.truncate(mark);
+                    continue;
+                }
+                first = false;
             }
         }
-        out
     }
 
-    fn choice(&self, field: &FormField, code: &str) -> String {
+    /// Appends a choice's label, or its code when codes were asked for (or it has no label).
+    fn push_choice(&self, field: &FormField, code: &str, out: &mut String) {
         if self.choices == ChoiceStyle::Codes {
-            return code.to_owned();
+            out.push_str(code);
+            return;
         }
-        field
-            .choices()
-            .iter()
-            .find(|c| c.name == code)
-            .map_or_else(|| code.to_owned(), |c| c.label.ja.clone())
+        match field.choices().iter().find(|c| c.name == code) {
+            Some(choice) => out.push_str(&choice.label.ja),
+            None => out.push_str(code),
+        }
+    }
+}
+
+/// Whether text that comes out empty makes an empty cell.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IfEmpty {
+    /// An empty text cell (the row's own fields: receipt, status, assignee).
+    Keep,
+    /// No cell at all (answers with nothing to show).
+    EmptyIsEmpty,
+}
+use IfEmpty::{EmptyIsEmpty, Keep};
+
+/// Makes `cell` the text `write` appends to an empty string, reusing the string `cell` held.
+fn set_text(cell: &mut Cell, if_empty: IfEmpty, write: impl FnOnce(&mut String)) {
+    let mut text = match std::mem::replace(cell, Cell::Empty) {
+        Cell::Text(mut s) => {
+            s.clear();
+            s
+        }
+        _ => String::new(),
+    };
+    write(&mut text);
+    if !(text.is_empty() && if_empty == EmptyIsEmpty) {
+        *cell = Cell::Text(text);
     }
 }
 
 /// Reads a submission's answers (a JSON object) keeping only the questions that have columns,
 /// each at its field index in `out`: no map of every answer is built for every row.
-struct Wanted<'t> {
+struct Wanted<'t, 'de> {
     fields: &'t [(String, usize)],
-    out: &'t mut Vec<Option<Value>>,
+    out: &'t mut Vec<Option<Answer<'de>>>,
 }
 
-/// An object key, borrowed from the JSON text unless it holds escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a question name")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Wanted<'_> {
+impl<'de> DeserializeSeed<'de> for Wanted<'_, 'de> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Wanted<'_> {
+impl<'de> Visitor<'de> for Wanted<'_, 'de> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("the answers of a submission")
@@ -534,7 +526,7 @@ impl<'de> Visitor<'de> for Wanted<'_> {
         while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
             // A form has tens of questions: a scan beats hashing the name.
             match self.fields.iter().find(|(n, _)| *n == name) {
-                Some(&(_, index)) => self.out[index] = Some(map.next_value::<Value>()?),
+                Some(&(_, index)) => self.out[index] = Some(map.next_value::<Answer<'de>>()?),
                 None => {
                     map.next_value::<de::IgnoredAny>()?;
                 }
@@ -571,18 +563,20 @@ fn header_label(form: &Form, field: &FormField) -> String {
     }
 }
 
-fn number_cell(value: Option<&Value>) -> Cell {
+fn number_cell(value: Option<&Answer<'_>>) -> Cell {
     value
-        .and_then(Value::as_f64)
+        .and_then(Answer::as_f64)
         .map_or(Cell::Empty, Cell::Number)
 }
 
-fn plain_cell(value: &Value) -> Cell {
+/// An answer that did not read as its question's kind, as text.
+fn plain_cell(value: &Answer<'_>, cell: &mut Cell) {
     match value {
-        Value::Null => Cell::Empty,
-        Value::String(s) if s.is_empty() => Cell::Empty,
-        Value::String(s) => Cell::Text(s.clone()),
-        other => Cell::Text(other.to_string()),
+        Answer::Null => *cell = Cell::Empty,
+        Answer::Text(s) => set_text(cell, EmptyIsEmpty, |out| out.push_str(s)),
+        other => set_text(cell, Keep, |out| {
+            let _ = write!(out, "{other}");
+        }),
     }
 }
 
@@ -603,6 +597,8 @@ fn parse_datetime(s: &str) -> Option<PrimitiveDateTime> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
     use crate::records::{AppId, AppVersionId, SubmissionId};
 
@@ -726,6 +722,62 @@ mod tests {
         assert_eq!(cells[3], Cell::Empty);
         assert_eq!(cells[4], Cell::Empty);
         assert_eq!(cells[11], Cell::Text("午後（13:00〜16:00）".into()));
+    }
+
+    #[test]
+    fn a_row_filled_after_another_keeps_nothing_of_it() {
+        let t = table(ChoiceStyle::Labels);
+        let mut reused = Vec::new();
+        t.fill(&row(answers()), &mut reused);
+        let mut r = row(serde_json::json!({ "slot": "pm", "applicant_name": { "family": "" } }));
+        r.receipt_number = "2026-000002".into();
+        r.assignee_id = None;
+        t.fill(&r, &mut reused);
+        let mut fresh = Vec::new();
+        t.fill(&r, &mut fresh);
+        assert_eq!(reused, fresh);
+        assert_eq!(reused[0], Cell::Text("2026-000002".into()));
+        assert_eq!(reused[3], Cell::Empty, "no assignee");
+        assert_eq!(reused[4], Cell::Empty, "an empty family name is no text");
+        assert_eq!(reused[11], Cell::Text("午後（13:00〜16:00）".into()));
+        assert_eq!(reused[13], Cell::Empty, "no children this time");
+        assert_eq!(reused.len(), t.width());
+    }
+
+    #[test]
+    fn answers_of_unexpected_kinds_are_shown_as_they_are() {
+        let t = table(ChoiceStyle::Labels);
+        let mut cells = Vec::new();
+        t.fill(
+            &row(serde_json::json!({
+                "use_date": "来週",
+                "slot": ["am"],
+                "adults": "2人",
+                "applicant_name": "山田",
+                "children": [
+                    "not a row",
+                    { "child_name": "花子", "child_age": 3.5, "allergy": null },
+                    { "allergy": false, "child_birth": { "y": 2020 } }
+                ],
+            })),
+            &mut cells,
+        );
+        assert_eq!(
+            cells[10],
+            Cell::Text("来週".into()),
+            "a date that is not one"
+        );
+        assert_eq!(cells[11], Cell::Text(r#"["am"]"#.into()));
+        assert_eq!(cells[12], Cell::Empty, "a number that is not one");
+        assert_eq!(cells[4], Cell::Empty, "a name that is not an object");
+        assert_eq!(
+            cells[13],
+            Cell::Text(
+                "2) お子さんのお名前: 花子
+3) 生年月日: {\"y\":2020} / 食物アレルギーはありますか: いいえ"
+                    .into()
+            )
+        );
     }
 
     #[test]

@@ -1,17 +1,16 @@
 //! Password hashing with Argon2id (RustCrypto `argon2`, OWASP-recommended parameters).
 //!
-//! A hash takes tens of milliseconds and 19 MiB of memory by design. Sign-ins are checked one
-//! at a time on a thread of their own, in one block of memory kept for the purpose: when each
-//! check allocated its own 19 MiB, the system allocator kept the freed memory, and a server's
-//! RSS grew by 19 MiB with each of the first sign-ins (to about 140 MiB after seven). A burst
-//! of sign-ins now queues instead of multiplying memory.
+//! A hash takes tens of milliseconds and 19 MiB of memory by design. Passwords are checked and
+//! hashed one at a time on a thread of their own, in one block of memory kept for the purpose:
+//! when each check allocated its own 19 MiB, the system allocator kept the freed memory, and a
+//! server's RSS grew by 19 MiB with each of the first sign-ins (to about 140 MiB after seven).
+//! A burst of sign-ins now queues instead of multiplying memory.
 
 use std::cell::RefCell;
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Mutex, OnceLock};
 
-use argon2::password_hash::PasswordHasher;
-use argon2::password_hash::phc::{Output, PasswordHash};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use yui_domain::tenant::NewPassword;
 
@@ -59,8 +58,24 @@ async fn on_password_thread<T: Send + 'static>(
 }
 
 thread_local! {
-    /// The password thread's Argon2 memory, allocated by the first check and reused.
+    /// The password thread's Argon2 memory, allocated by the first hash and reused.
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Hashes `password` into `out` with `argon2` in this thread's reused memory.
+fn hash_into(
+    argon2: &Argon2<'_>,
+    password: &str,
+    salt: &[u8],
+    out: &mut [u8],
+) -> argon2::Result<()> {
+    let blocks = argon2.params().block_count();
+    MEMORY.with_borrow_mut(|memory| {
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..])
+    })
 }
 
 /// Whether `password` hashes to `stored` (parameters, salt and algorithm from `stored`),
@@ -81,16 +96,10 @@ fn matches(password: &str, stored: &PasswordHash) -> bool {
     let Ok(params) = Params::try_from(stored) else {
         return false;
     };
-    let blocks = params.block_count();
     let argon2 = Argon2::new(algorithm, version, params);
     let mut out = vec![0u8; expected.len()];
-    let hashed = MEMORY.with_borrow_mut(|memory| {
-        if memory.len() < blocks {
-            memory.resize(blocks, Block::default());
-        }
-        argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..])
-    });
-    hashed.is_ok() && Output::new(&out).is_ok_and(|computed| computed == *expected)
+    hash_into(&argon2, password, salt, &mut out).is_ok()
+        && Output::new(&out).is_ok_and(|computed| computed == *expected)
 }
 
 /// Hashes a new password into a PHC string (`$argon2id$v=19$…`).
@@ -100,10 +109,26 @@ pub async fn hash_password(password: &NewPassword) -> Result<String, CoreError> 
 }
 
 fn hash_blocking(password: &str) -> Result<String, CoreError> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| CoreError::Internal(format!("password hashing failed: {e}")))
+    let salt = argon2::password_hash::try_generate_salt()
+        .map_err(|e| CoreError::Internal(format!("no random salt for a password: {e}")))?;
+    hash_with_salt(password, &salt)
+}
+
+/// Argon2id with the default (OWASP) parameters, as a PHC string.
+fn hash_with_salt(password: &str, salt: &[u8]) -> Result<String, CoreError> {
+    let failed =
+        |e: &dyn std::fmt::Display| CoreError::Internal(format!("password hashing failed: {e}"));
+    let argon2 = Argon2::default();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    hash_into(&argon2, password, salt, &mut out).map_err(|e| failed(&e))?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params()).map_err(|e| failed(&e))?,
+        salt: Some(Salt::new(salt).map_err(|e| failed(&e))?),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(hash.to_string())
 }
 
 /// Checks a password against a stored PHC string. A malformed stored hash is an internal error,
@@ -135,7 +160,39 @@ pub async fn verify_against_dummy(password: &str) -> Result<(), CoreError> {
 
 #[cfg(test)]
 mod tests {
+    use argon2::password_hash::PasswordHasher as _;
+
     use super::*;
+
+    #[test]
+    fn a_new_hash_is_argon2s_own_for_the_same_salt() {
+        let salt = b"0123456789abcdef";
+        let ours = hash_with_salt("correct horse battery staple", salt).unwrap();
+        let theirs = Argon2::default()
+            .hash_password_with_salt(b"correct horse battery staple", salt)
+            .unwrap()
+            .to_string();
+        assert_eq!(ours, theirs);
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+    }
+
+    #[tokio::test]
+    async fn each_new_hash_gets_its_own_salt() {
+        let pw = NewPassword::parse("correct horse battery staple").unwrap();
+        let first = hash_password(&pw).await.unwrap();
+        let second = hash_password(&pw).await.unwrap();
+        assert_ne!(first, second);
+        for hash in [first, second] {
+            assert!(
+                verify_password("correct horse battery staple", &hash)
+                    .await
+                    .unwrap()
+            );
+        }
+    }
 
     #[tokio::test]
     async fn a_hashed_password_verifies_and_a_wrong_one_does_not() {

@@ -220,13 +220,30 @@ impl RowWriter for CsvWriter {
         );
         let encoder = &mut self.encoder;
         let (mine, theirs) = std::thread::scope(|scope| {
-            let theirs = scope.spawn(|| helper.rows(table, second));
-            let mine = first.iter().try_for_each(|row| encoder.row(table, row));
-            (mine, theirs.join())
+            let spawned = std::thread::Builder::new()
+                .name("yui-csv".into())
+                .spawn_scoped(scope, move || helper.rows(table, second));
+            match spawned {
+                Ok(theirs) => {
+                    let mine = first.iter().try_for_each(|row| encoder.row(table, row));
+                    (mine, Some(theirs.join()))
+                }
+                // No thread to be had (the system's limit): the page is written on this one.
+                Err(_) => (
+                    rows.iter().try_for_each(|row| encoder.row(table, row)),
+                    None,
+                ),
+            }
         });
         mine?;
-        let helper = theirs.map_err(|_| ExportError::Write("csv: an encoder stopped".into()))??;
-        self.encoder.append(helper)
+        match theirs {
+            Some(joined) => {
+                let helper =
+                    joined.map_err(|_| ExportError::Write("csv: an encoder stopped".into()))??;
+                self.encoder.append(helper)
+            }
+            None => Ok(()),
+        }
     }
 
     fn finish(&mut self) -> Result<(), ExportError> {

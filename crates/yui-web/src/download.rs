@@ -81,13 +81,14 @@ fn streamed(
     let (tx, rx) = mpsc::channel(CHANNEL_PAGES);
     let head = Head::of(yui, &plan);
     let yui = yui.clone();
-    tokio::spawn(async move {
-        let mut sink = ChannelSink(tx.clone());
+    let pages = tx.clone();
+    spawn_export(tx, async move {
+        let mut sink = ChannelSink(pages.clone());
         match yui.run_export(&plan, &mut writer, &mut sink).await {
             Ok(_) | Err(ExportError::Closed) => {}
             Err(e) => {
                 tracing::error!(app.id = %plan.app.id, error = %e, "export failed while streaming");
-                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                let _ = pages.send(Err(std::io::Error::other(e.to_string()))).await;
             }
         }
     });
@@ -95,6 +96,23 @@ fn streamed(
         rx.recv().await.map(|item| (item, rx))
     }));
     Delivery::File(head.respond(body))
+}
+
+/// Runs `export`, which sends a streamed body's pages, so that a panic in it ends the body with
+/// an error too: a body that simply ended would look like a complete file to the client.
+fn spawn_export(
+    body: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    export: impl Future<Output = ()> + Send + 'static,
+) {
+    let job = tokio::spawn(export);
+    tokio::spawn(async move {
+        if let Err(e) = job.await {
+            tracing::error!(error = %e, "export stopped while streaming");
+            let _ = body
+                .send(Err(std::io::Error::other("the export stopped")))
+                .await;
+        }
+    });
 }
 
 async fn cp932(yui: &Yui, plan: ExportPlan) -> Delivery {
@@ -284,6 +302,22 @@ pub fn rfc8187(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_export_that_panics_ends_its_body_with_an_error_not_as_a_complete_file() {
+        let (tx, mut rx) = mpsc::channel(CHANNEL_PAGES);
+        let pages = tx.clone();
+        spawn_export(tx, async move {
+            pages
+                .send(Ok(Bytes::from_static(b"first page")))
+                .await
+                .unwrap();
+            panic!("an encoder bug");
+        });
+        assert_eq!(rx.recv().await.unwrap().unwrap(), "first page");
+        assert!(rx.recv().await.unwrap().is_err(), "the body fails");
+        assert!(rx.recv().await.is_none());
+    }
 
     #[test]
     fn file_names_are_percent_encoded_for_filename_star() {

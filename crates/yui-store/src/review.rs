@@ -51,7 +51,6 @@ async fn sqlite_page(
     b: &Builder,
     order: InboxOrder,
 ) -> StoreResult<Vec<InboxRowDb>> {
-    type Packed = (i64, i64, i64, String, String, i64, Option<i64>, i32);
     let sql = format!(
         "SELECT json_group_array(json_array({PACKED_COLUMNS})), \
          group_concat(answers, char(30)) FROM ({}) AS page",
@@ -62,7 +61,9 @@ async fn sqlite_page(
             .fetch_one(reader)
             .await
             .map_err(map)?;
-    let heads: Vec<Packed> = serde_json::from_str(&heads)
+    // Each head is a JSON array in the order of PACKED_COLUMNS, which is the order of
+    // `InboxRowDb`'s fields; the answers come after.
+    let heads: Vec<InboxRowDb> = serde_json::from_str(&heads)
         .map_err(|e| StoreError::Internal(format!("inbox page: {e}")))?;
     let answers = answers.unwrap_or_default();
     let texts: Vec<&str> = if heads.is_empty() {
@@ -79,28 +80,9 @@ async fn sqlite_page(
     let mut rows: Vec<InboxRowDb> = heads
         .into_iter()
         .zip(texts)
-        .map(|(head, answers)| {
-            let (
-                submission_id,
-                app_id,
-                app_version_id,
-                receipt_number,
-                status,
-                submitted_at,
-                assignee_id,
-                revision,
-            ) = head;
-            InboxRowDb {
-                submission_id,
-                app_id,
-                app_version_id,
-                receipt_number,
-                status,
-                submitted_at,
-                assignee_id,
-                revision,
-                answers: answers.to_owned(),
-            }
+        .map(|(head, answers)| InboxRowDb {
+            answers: answers.to_owned(),
+            ..head
         })
         .collect();
     rows.sort_unstable_by_key(|r| (r.submitted_at, r.submission_id));
@@ -110,7 +92,9 @@ async fn sqlite_page(
     Ok(rows)
 }
 
-#[derive(sqlx::FromRow)]
+/// An inbox row as stored. Read from a packed page, its fields come in the order of
+/// PACKED_COLUMNS, without the answers.
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct InboxRowDb {
     submission_id: i64,
     app_id: i64,
@@ -120,6 +104,7 @@ struct InboxRowDb {
     submitted_at: i64,
     assignee_id: Option<i64>,
     revision: i32,
+    #[serde(default)]
     answers: String,
 }
 

@@ -94,7 +94,19 @@ pub fn parse(
             "status" => q.statuses.push(value.to_owned()),
             "assignee" => {
                 q.assignee = match value {
-                    "me" => me.map(AssigneeFilter::User),
+                    "me" => match me {
+                        Some(user) => Some(AssigneeFilter::User(user)),
+                        None => {
+                            // An API token is nobody's self; dropping the filter would
+                            // answer with (or export) everyone's submissions.
+                            problems.push(problem(
+                                "assignee",
+                                "API トークンには「自分」がありません。職員の ID を指定してください。",
+                                "A token is nobody's self: give a staff user id.",
+                            ));
+                            None
+                        }
+                    },
                     "none" => Some(AssigneeFilter::Unassigned),
                     id => match id.parse::<i64>() {
                         Ok(n) => Some(AssigneeFilter::User(UserId(n))),

@@ -410,6 +410,17 @@ async fn a_reviewer_token_delivers_lists_reads_and_processes_submissions(db: &Te
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = r.text().await.unwrap().parse::<Value>().unwrap();
     assert_eq!(body["error"]["fields"][0]["code"], "export.app_required");
+    // A token is nobody's self: "my" submissions is refused, in the list and in the export,
+    // rather than dropped (which would hand over everyone's).
+    for path in [
+        "/api/v1/submissions?assignee=me",
+        "/api/v1/export?app=play-room-booking&format=json&assignee=me",
+    ] {
+        let r = api.get(&api.reviewer, path).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        let body: Value = r.text().await.unwrap().parse::<Value>().unwrap();
+        assert_eq!(body["error"]["fields"][0]["field"], "assignee", "{path}");
+    }
 }
 
 async fn another_towns_submissions_do_not_exist_for_a_token(db: &TestDb) {

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::FutureExt as _;
 use serde_json::Value;
 use yui_domain::definition::Form;
 
@@ -290,7 +291,17 @@ impl Yui {
             .into_iter()
             .map(|u| (u.id, u.display_name.as_str().to_owned()))
             .collect();
-        let table = ExportTable::new(form, &app.slug, options.choices, assignees);
+        // Submissions given against earlier versions keep the answers to questions the current
+        // version no longer asks: those get columns of their own.
+        let current = app.published_version.unwrap_or(u32::MAX);
+        let mut older = Vec::new();
+        for version in self.store().app_versions(tenant, app.id).await? {
+            if version.version < current {
+                older.push((version.version, self.form_of(&version)?));
+            }
+        }
+        let table = ExportTable::new(form, &app.slug, options.choices, assignees)
+            .with_older_versions(&older);
         Ok(ExportPlan {
             tenant,
             actor: actor.clone(),
@@ -312,7 +323,17 @@ impl Yui {
         out: &mut dyn ByteSink,
     ) -> Result<ExportSummary, ExportError> {
         let mut rows = 0u64;
-        let result = self.write_pages(plan, writer, out, &mut rows).await;
+        // A bug that panics part-way has still read and perhaps sent rows: it is caught here so
+        // that the export is audited like any other that stopped early.
+        let result = std::panic::AssertUnwindSafe(self.write_pages(plan, writer, out, &mut rows))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(app.id = %plan.app.id, "export stopped by a panic");
+                Err(ExportError::Core(CoreError::Internal(
+                    "the export stopped unexpectedly".into(),
+                )))
+            });
         let summary = ExportSummary {
             rows,
             unencodable: writer.unencodable(),

@@ -8,8 +8,8 @@
 use serde_json::{Map, Value, json};
 use yui_core::actor::StaffActor;
 use yui_core::export::{
-    ChoiceStyle, CsvEncoding, CsvWriter, ExportFormat, ExportOptions, ExportPlan, JsonLinesWriter,
-    RowWriter, XlsxWriter,
+    ChoiceStyle, CsvEncoding, CsvWriter, ExportError, ExportFormat, ExportOptions, ExportPlan,
+    JsonLinesWriter, RowWriter, XlsxWriter,
 };
 use yui_core::model::Tenant;
 use yui_core::ports::AuditQuery;
@@ -345,8 +345,36 @@ async fn xlsx_keeps_numbers_dates_and_text_apart(db: &TestDb) {
     let row = sheet.rows().nth(1).unwrap();
     assert_eq!(
         row[4],
-        Data::String("'=SUM(A1)".into()),
-        "formulas neutralised"
+        Data::String("=SUM(A1)".into()),
+        "shown as typed, with no visible quote"
+    );
+    let formulas = book.worksheet_formula("申請一覧").unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no cell is a formula"
+    );
+    // Neutralised the way Excel does it for `'=...` typed into a cell: a quote-prefix style on
+    // that cell, so editing it in Excel keeps it text.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut styles).unwrap();
+    let mut sheet_xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet_xml,
+    )
+    .unwrap();
+    let quoted_style = styles
+        .split("<cellXfs")
+        .nth(1)
+        .unwrap()
+        .split("<xf ")
+        .skip(1)
+        .position(|xf| xf.contains("quotePrefix=\"1\""))
+        .expect("a quote-prefix style");
+    assert!(
+        sheet_xml.contains(&format!(r#"<c r="E2" s="{quoted_style}""#)),
+        "the formula-like cell E2 has the quote-prefix style: {sheet_xml:.2000}"
     );
     assert_eq!(row[0], Data::String("2026-000001".into()));
     match &row[1] {
@@ -442,7 +470,139 @@ async fn only_reviewers_and_admins_of_the_town_export_and_each_export_is_audited
     assert_eq!(detail["completed"], true);
 }
 
+async fn answers_to_questions_a_newer_version_dropped_are_still_exported(db: &TestDb) {
+    let s = setup(db).await;
+    submit(&s, "a", answers("山田", "am", "山田 太郎", None)).await;
+    // Version 2 no longer asks for a phone number.
+    let without_phone = PLAY_ROOM.replace(
+        "      - name: phone\n        type: phone\n        label: { ja: 日中に連絡がつく電話番号, en: Daytime phone number }\n        required: true\n",
+        "",
+    );
+    assert_ne!(without_phone, PLAY_ROOM);
+    let problems = s
+        .yui
+        .save_app_draft(&Actor::Operator, s.town.id, s.app.app.id, &without_phone)
+        .await
+        .unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    s.yui
+        .publish_app(
+            &Actor::Operator,
+            s.town.id,
+            s.app.app.id,
+            "電話番号をやめる",
+        )
+        .await
+        .unwrap();
+    let v2 = s
+        .yui
+        .resident_app(s.town.id, "play-room-booking")
+        .await
+        .unwrap();
+    let mut newer = answers("佐藤", "pm", "佐藤 花子", None);
+    newer.remove("phone");
+    s.yui
+        .submit_answers(
+            &s.town,
+            &v2,
+            newer,
+            vec![],
+            "b-0123456789abcdef",
+            Channel::Web,
+            MailLanguage::Ja,
+            None,
+        )
+        .await
+        .unwrap();
+    let text = csv_text(&s, query(&s), ChoiceStyle::Labels).await;
+    let mut records = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = records
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "日中に連絡がつく電話番号（第1版まで）")
+        .unwrap_or_else(|| panic!("a column for the dropped question: {header:?}"));
+    assert_eq!(
+        header.iter().filter(|h| h.contains("電話番号")).count(),
+        1,
+        "{header:?}"
+    );
+    let rows: Vec<csv::StringRecord> = records.records().map(Result::unwrap).collect();
+    // Newest first: 佐藤 (version 2, no phone), then 山田 (version 1).
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][column], "");
+    assert_eq!(&rows[1][column], "090-1234-5678");
+    assert_eq!(rows[1].len(), header.len());
+}
+
+/// Writes CSV until its second row, then panics as a bug in a writer would.
+struct PanicsOnSecondRow {
+    csv: CsvWriter,
+    rows: u32,
+}
+
+impl RowWriter for PanicsOnSecondRow {
+    fn begin(&mut self, table: &yui_core::export::ExportTable) -> Result<(), ExportError> {
+        self.csv.begin(table)
+    }
+    fn row(
+        &mut self,
+        table: &yui_core::export::ExportTable,
+        row: &yui_core::review::InboxRow,
+    ) -> Result<(), ExportError> {
+        self.rows += 1;
+        assert!(self.rows < 2, "a bug in the writer");
+        self.csv.row(table, row)
+    }
+    fn finish(&mut self) -> Result<(), ExportError> {
+        self.csv.finish()
+    }
+    fn take_bytes(&mut self) -> Result<Vec<u8>, ExportError> {
+        self.csv.take_bytes()
+    }
+}
+
+async fn an_export_stopped_by_a_bug_is_an_error_and_is_still_audited(db: &TestDb) {
+    let s = setup(db).await;
+    submit(&s, "a", answers("山田", "am", "山田 太郎", None)).await;
+    submit(&s, "b", answers("佐藤", "pm", "佐藤 花子", None)).await;
+    let p = plan(&s, &s.reviewer, query(&s), options(ExportFormat::Csv)).await;
+    let mut writer = PanicsOnSecondRow {
+        csv: CsvWriter::new(CsvEncoding::Utf8Bom),
+        rows: 0,
+    };
+    let mut out = Vec::new();
+    let r = s.yui.run_export(&p, &mut writer, &mut out).await;
+    assert!(
+        matches!(r, Err(ExportError::Core(CoreError::Internal(_)))),
+        "{r:?}"
+    );
+    let events = s
+        .yui
+        .store()
+        .audit_events(
+            s.town.id,
+            &AuditQuery {
+                action_prefix: Some("submission.export".into()),
+                limit: 10,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "the export is in the audit trail");
+    let detail: Value = serde_json::from_str(&events[0].entry.detail).unwrap();
+    assert_eq!(detail["completed"], false);
+    assert_eq!(detail["filter"], "app=play-room-booking");
+}
+
 on_both_backends!(
+    answers_to_questions_a_newer_version_dropped_are_still_exported,
+    an_export_stopped_by_a_bug_is_an_error_and_is_still_audited,
     csv_is_excel_ready_utf8_with_quoting_and_neutralised_formulas,
     an_export_holds_exactly_the_filtered_inbox_across_pages,
     cp932_round_trips_and_reports_each_character_it_cannot_hold,

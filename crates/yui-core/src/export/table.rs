@@ -72,11 +72,16 @@ impl Cell {
     }
 }
 
-/// A text that a spreadsheet would read as a formula (or that hides one behind a tab or
-/// carriage return) gets a leading `'`, so that opening an export never runs what a resident
-/// typed.
+/// Whether a spreadsheet could read `text` as a formula (or a formula hidden behind a tab or
+/// carriage return).
+pub fn formula_like(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A text that a spreadsheet would read as a formula gets a leading `'` in CSV, so that opening
+/// an export never runs what a resident typed.
 pub fn neutralise(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if formula_like(text) {
         Cow::Owned(format!("'{text}"))
     } else {
         Cow::Borrowed(text)
@@ -150,6 +155,9 @@ enum Source {
     Assignee,
     /// An answer: the field's index in the form and the part shown.
     Answer(usize, Part),
+    /// An answer to a question that only older versions asked: its index in `older` and the
+    /// part shown.
+    Older(usize, Part),
 }
 
 #[derive(Debug, Clone)]
@@ -169,8 +177,13 @@ pub struct ExportTable {
     /// For each repeat (by its field id): the questions read in each of its rows (field index
     /// and label), worked out once rather than for every submission.
     repeat_members: HashMap<FieldId, Vec<(usize, String)>>,
-    /// The names of the questions that have columns, and their field index.
+    /// The names of the questions that have columns, and where their answer is kept while a
+    /// row is filled: the field index in the form, or the form's field count plus the index in
+    /// `older`.
     answer_fields: Vec<(String, usize)>,
+    /// Questions that older versions asked and the current one no longer does, so that answers
+    /// given to them still reach the export.
+    older: Vec<FormField>,
 }
 
 impl ExportTable {
@@ -188,33 +201,11 @@ impl ExportTable {
             column("担当者", Source::Assignee),
         ];
         for (index, field) in form.fields().iter().enumerate() {
-            if field.repeat.is_some() {
-                continue;
-            }
-            let label = header_label(&form, field);
-            let answer = |part| Source::Answer(index, part);
-            match field.field_type {
-                FieldType::Group | FieldType::Note => {}
-                FieldType::Name | FieldType::NameKana => {
-                    columns.push(column(&format!("{label}（姓）"), answer(Part::Family)));
-                    columns.push(column(&format!("{label}（名）"), answer(Part::Given)));
-                }
-                FieldType::Address => {
-                    columns.push(column(
-                        &format!("{label}（郵便番号）"),
-                        answer(Part::Postal),
-                    ));
-                    columns.push(column(&format!("{label}（住所）"), answer(Part::Address)));
-                    columns.push(column(
-                        &format!("{label}（建物名）"),
-                        answer(Part::Building),
-                    ));
-                }
-                FieldType::Geopoint => {
-                    columns.push(column(&format!("{label}（緯度）"), answer(Part::Latitude)));
-                    columns.push(column(&format!("{label}（経度）"), answer(Part::Longitude)));
-                }
-                _ => columns.push(column(&label, answer(Part::Whole))),
+            if field.repeat.is_none() {
+                let label = header_label(&form, field);
+                push_columns(&mut columns, field, &label, |part| {
+                    Source::Answer(index, part)
+                });
             }
         }
         let repeat_members = form
@@ -240,7 +231,41 @@ impl ExportTable {
             assignees,
             repeat_members,
             answer_fields,
+            older: Vec::new(),
         }
+    }
+
+    /// Adds columns, after the current version's, for the questions that `older` versions
+    /// (newest first, with their version numbers) asked and the current one does not, so a
+    /// month that spans a new version loses no answers. Their headers say which version last
+    /// asked them. Questions inside repeats are left out: their rows cannot be read without
+    /// the repeat.
+    #[must_use]
+    pub fn with_older_versions(mut self, older: &[(u32, Arc<Form>)]) -> Self {
+        let base = self.form.fields().len();
+        for (version, form) in older {
+            for field in form.fields() {
+                let known = self
+                    .answer_fields
+                    .iter()
+                    .any(|(name, _)| *name == field.name);
+                if known
+                    || field.repeat.is_some()
+                    || !field.field_type.stores_value()
+                    || field.field_type == FieldType::Repeat
+                {
+                    continue;
+                }
+                let index = self.older.len();
+                let label = format!("{}（第{version}版まで）", header_label(form, field));
+                push_columns(&mut self.columns, field, &label, |part| {
+                    Source::Older(index, part)
+                });
+                self.answer_fields.push((field.name.clone(), base + index));
+                self.older.push(field.clone());
+            }
+        }
+        self
     }
 
     pub fn form(&self) -> &Form {
@@ -280,7 +305,8 @@ impl ExportTable {
     /// whose questions still exist. Text cells left in `out` by the previous row lend their
     /// strings to this row's text, so a long export does not allocate for every cell.
     pub fn fill(&self, row: &InboxRow, out: &mut Vec<Cell>) {
-        let mut answers: Vec<Option<Answer<'_>>> = vec![None; self.form.fields().len()];
+        let base = self.form.fields().len();
+        let mut answers: Vec<Option<Answer<'_>>> = vec![None; base + self.older.len()];
         let wanted = Wanted {
             fields: &self.answer_fields,
             out: &mut answers,
@@ -308,6 +334,10 @@ impl ExportTable {
                 },
                 Source::Answer(index, part) => match &answers[index] {
                     Some(value) => self.answer_cell(&self.form.fields()[index], part, value, cell),
+                    None => *cell = Cell::Empty,
+                },
+                Source::Older(index, part) => match &answers[base + index] {
+                    Some(value) => self.answer_cell(&self.older[index], part, value, cell),
                     None => *cell = Cell::Empty,
                 },
             }
@@ -546,6 +576,38 @@ fn members_of(form: &Form, repeat: &FormField) -> Vec<(usize, String)> {
         .filter(|(_, f)| f.field_type != FieldType::Calculate || f.definition.label.is_some())
         .map(|(index, f)| (index, header_label(form, f)))
         .collect()
+}
+
+/// The columns of one question: one, or one per part of a name, address or location.
+fn push_columns(
+    columns: &mut Vec<Column>,
+    field: &FormField,
+    label: &str,
+    answer: impl Fn(Part) -> Source,
+) {
+    match field.field_type {
+        FieldType::Group | FieldType::Note => {}
+        FieldType::Name | FieldType::NameKana => {
+            columns.push(column(&format!("{label}（姓）"), answer(Part::Family)));
+            columns.push(column(&format!("{label}（名）"), answer(Part::Given)));
+        }
+        FieldType::Address => {
+            columns.push(column(
+                &format!("{label}（郵便番号）"),
+                answer(Part::Postal),
+            ));
+            columns.push(column(&format!("{label}（住所）"), answer(Part::Address)));
+            columns.push(column(
+                &format!("{label}（建物名）"),
+                answer(Part::Building),
+            ));
+        }
+        FieldType::Geopoint => {
+            columns.push(column(&format!("{label}（緯度）"), answer(Part::Latitude)));
+            columns.push(column(&format!("{label}（経度）"), answer(Part::Longitude)));
+        }
+        _ => columns.push(column(label, answer(Part::Whole))),
+    }
 }
 
 fn column(header: &str, source: Source) -> Column {

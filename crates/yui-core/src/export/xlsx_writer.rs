@@ -1,5 +1,7 @@
 //! XLSX for Excel: a bold, frozen header row; dates as real dates, numbers as numbers and text
-//! as text (so postal codes and phone numbers keep their leading zeros). The worksheet is
+//! as text (so postal codes and phone numbers keep their leading zeros). Text that looks like a
+//! formula is written with Excel's own quote prefix (the style Excel gives `'=...` typed into a
+//! cell): it shows as typed, without a visible `'`, and stays text when edited. The worksheet is
 //! written in constant-memory mode: each finished row goes to a temporary file, so memory
 //! stays flat however many rows there are. The workbook is assembled at [`XlsxWriter::save`].
 
@@ -7,7 +9,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
-use super::table::{Cell, ExportTable, neutralise};
+use super::table::{Cell, ExportTable, formula_like};
 use super::{ExportError, RowWriter};
 use crate::review::InboxRow;
 
@@ -21,6 +23,7 @@ pub struct XlsxWriter {
     header: Format,
     date: Format,
     datetime: Format,
+    quoted: Format,
     cells: Vec<Cell>,
 }
 
@@ -45,6 +48,7 @@ impl XlsxWriter {
             header: Format::new().set_bold(),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            quoted: Format::new().set_quote_prefix(),
             cells: Vec::new(),
         })
     }
@@ -96,7 +100,10 @@ impl RowWriter for XlsxWriter {
                 u16::try_from(col).map_err(|_| ExportError::Write("too many columns".into()))?;
             let written = match cell {
                 Cell::Empty => Ok(&mut *sheet),
-                Cell::Text(s) => sheet.write_string(r, col, neutralise(s)),
+                Cell::Text(s) if formula_like(s) => {
+                    sheet.write_string_with_format(r, col, s, &self.quoted)
+                }
+                Cell::Text(s) => sheet.write_string(r, col, s),
                 Cell::Number(n) => sheet.write_number(r, col, *n),
                 Cell::Date(d) => match excel_date(*d) {
                     Some(x) => sheet.write_datetime_with_format(r, col, &x, &self.date),

@@ -577,6 +577,15 @@ impl Yui {
             .await?
             .ok_or(CoreError::NotFound)?;
         let (version, form) = self.version_form(tid, record.app_version_id).await?;
+        // Staff may have taken the submission out of 差戻し since (back into review, or
+        // rejected it): the link then no longer leads anywhere.
+        if form
+            .workflow()
+            .resident_transition(&record.status)
+            .is_none()
+        {
+            return Err(CoreError::NotFound);
+        }
         let reason = self
             .store()
             .submission_events(tid, id)

@@ -118,6 +118,8 @@ fn transition(from: &str, to: &str, ja: &str, en: &str, notify: bool) -> Transit
 
 impl Default for Workflow {
     /// 受付 → 審査中 → 完了, with 差戻し (resubmitted by the resident back to 審査中) and 却下.
+    /// Staff can also take a returned submission back into review (when the resident answered
+    /// by phone or at the counter, or the link ran out) or reject it, so none is left stuck.
     fn default() -> Self {
         let mut resubmit = transition("returned", "reviewing", "再提出", "Resubmit", false);
         resubmit.roles = Vec::new();
@@ -157,6 +159,14 @@ impl Default for Workflow {
                     true,
                 ),
                 transition("reviewing", "rejected", "却下する", "Reject", true),
+                transition(
+                    "returned",
+                    "reviewing",
+                    "差戻しを取り消して審査に戻す",
+                    "Cancel the return and review it",
+                    true,
+                ),
+                transition("returned", "rejected", "却下する", "Reject", true),
                 resubmit,
             ],
         }
@@ -253,7 +263,9 @@ impl Workflow {
             Some(name) => Some(name.as_str()),
             None => Some(self.states[0].name.as_str()),
         };
-        let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
+        // A resident's resubmission and a staff step between the same two states are different
+        // steps (different people take them); the same step twice is a mistake.
+        let mut seen: BTreeSet<(&str, &str, bool)> = BTreeSet::new();
         for (i, t) in self.transitions.iter().enumerate() {
             for (key, name) in [("from", &t.from), ("to", &t.to)] {
                 if !index.contains_key(name.as_str()) {
@@ -275,7 +287,7 @@ impl Workflow {
                     ));
                 }
             }
-            if !seen.insert((&t.from, &t.to)) {
+            if !seen.insert((&t.from, &t.to, t.resident)) {
                 problems.push(problem(
                     "workflow.duplicate_transition",
                     format!("transitions[{i}]"),
@@ -368,12 +380,36 @@ mod tests {
     }
 
     #[test]
-    fn returning_for_correction_is_resubmitted_by_the_resident_not_by_staff() {
+    fn a_returned_submission_is_resubmitted_by_the_resident_or_taken_back_by_staff() {
         let workflow = Workflow::default();
-        assert!(!workflow.can("returned", "reviewing", Role::Admin));
         let resubmit = workflow.resident_transition("returned").unwrap();
         assert_eq!(resubmit.to, "reviewing");
         assert_eq!(workflow.transitions_from("reviewing").count(), 3);
+        // Never stuck: staff can take it back into review or reject it, and tell the resident.
+        for to in ["reviewing", "rejected"] {
+            assert!(workflow.can("returned", to, Role::Reviewer), "{to}");
+            assert!(!workflow.can("returned", to, Role::Viewer), "{to}");
+            let staff_step = workflow
+                .transitions_from("returned")
+                .find(|t| t.to == to && !t.resident)
+                .unwrap();
+            assert!(staff_step.notify, "{to}");
+        }
+        assert!(!workflow.can("returned", "completed", Role::Admin));
+    }
+
+    #[test]
+    fn the_same_step_twice_is_a_mistake_but_staff_and_resident_steps_may_share_their_states() {
+        let mut workflow = Workflow::default();
+        assert_eq!(
+            workflow.check(),
+            vec![],
+            "returned → reviewing by staff and by resident"
+        );
+        let again = workflow.transitions[0].clone();
+        workflow.transitions.push(again);
+        let codes: Vec<_> = workflow.check().iter().map(|p| p.code).collect();
+        assert_eq!(codes, ["workflow.duplicate_transition"]);
     }
 
     #[test]
@@ -427,10 +463,11 @@ mod tests {
             false,
         ));
         let found = codes(&workflow);
+        let last = workflow.transitions.len() - 1;
         assert!(found.contains(&("workflow.unknown_initial", "initial".into())));
         assert!(found.contains(&(
             "workflow.transition_from_final",
-            "transitions[8].from".into()
+            format!("transitions[{last}].from")
         )));
     }
 

@@ -241,6 +241,26 @@ fn residents_hear_about_the_decisions_on_their_applications() {
 }
 
 #[test]
+fn no_template_leaves_a_returned_application_stuck() {
+    // A resident may never resubmit (no e-mail address, the link ran out, they came to the
+    // counter instead): staff must be able to take the application back themselves.
+    for path in template_paths() {
+        let form = load(&path);
+        let workflow = form.workflow();
+        for resubmit in workflow.transitions.iter().filter(|t| t.resident) {
+            assert!(
+                workflow
+                    .transitions_from(&resubmit.from)
+                    .any(|t| !t.resident && t.to != resubmit.from),
+                "{}: staff cannot take an application out of {}",
+                path.display(),
+                resubmit.from
+            );
+        }
+    }
+}
+
+#[test]
 fn templates_survive_a_yaml_and_a_json_round_trip() {
     for path in template_paths() {
         let src = std::fs::read_to_string(&path).unwrap();

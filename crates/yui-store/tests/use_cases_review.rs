@@ -347,6 +347,71 @@ async fn a_correction_link_expires_after_two_weeks(db: &TestDb) {
     ));
 }
 
+async fn staff_can_take_a_return_back_and_the_old_link_then_leads_nowhere(db: &TestDb) {
+    let s = setup(db).await;
+    let id = submit(&s, "a").await;
+    let t = &s.town;
+    s.yui
+        .transition_submission(
+            &s.reviewer,
+            t,
+            id,
+            "received",
+            "returned",
+            Some("写真が不鮮明です"),
+        )
+        .await
+        .unwrap();
+    let now = s.yui.clock().now();
+    let mut bodies = Vec::new();
+    while let Some(job) = db.store.claim_job(now, Duration::minutes(5)).await.unwrap() {
+        bodies.push(
+            job.payload["body_text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        db.store.complete_job(job.id, now).await.unwrap();
+    }
+    let body = bodies
+        .iter()
+        .find(|b| b.contains("/oguni/correct/"))
+        .unwrap();
+    let token = body[body.find("/oguni/correct/").unwrap() + 15..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(s.yui.correction_session(t, &token).await.is_ok());
+    // The resident brought the corrected paper to the counter instead.
+    s.yui
+        .transition_submission(&s.reviewer, t, id, "returned", "reviewing", None)
+        .await
+        .unwrap();
+    let view = s
+        .yui
+        .view_submission(&s.reviewer, t.id, id, None)
+        .await
+        .unwrap();
+    assert_eq!(view.record.status, "reviewing");
+    assert!(
+        matches!(
+            s.yui.correction_session(t, &token).await,
+            Err(CoreError::NotFound)
+        ),
+        "the link no longer opens the correction form"
+    );
+    let job = db
+        .store
+        .claim_job(now, Duration::minutes(5))
+        .await
+        .unwrap()
+        .expect("the resident is told");
+    let body = job.payload["body_text"].as_str().unwrap();
+    assert!(body.contains("審査中"), "{body}");
+    assert!(!body.contains("/correct/"), "no new link: {body}");
+}
+
 async fn staff_see_their_departments_apps_and_never_another_towns(db: &TestDb) {
     let s = setup(db).await;
     let id = submit(&s, "a").await;
@@ -501,6 +566,7 @@ on_both_backends!(
     the_workflow_decides_which_steps_exist_and_stale_views_conflict,
     a_return_for_correction_sends_a_link_and_the_correction_becomes_revision_two,
     a_correction_link_expires_after_two_weeks,
+    staff_can_take_a_return_back_and_the_old_link_then_leads_nowhere,
     staff_see_their_departments_apps_and_never_another_towns,
     every_view_is_in_the_trail_under_the_residents_key,
     bulk_changes_report_what_they_skipped,

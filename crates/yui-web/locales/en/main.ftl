@@ -178,6 +178,7 @@ submission-message-hint = For changes the applicant is told about by e-mail (com
 submission-return = Return for correction
 submission-return-reason = Reason for returning it (e-mailed to the applicant)
 submission-return-hint = Say exactly what to correct. The applicant can correct and resubmit it through the link in the e-mail within 14 days.
+submission-return-no-email = This application has no e-mail address, so no correction link can be sent. Contact the applicant by phone or otherwise. If they correct it at the counter, “Cancel the return and review it” continues the review.
 submission-assign-to = Staff member
 submission-assign-button = Change assignee
 submission-comment = Internal comments

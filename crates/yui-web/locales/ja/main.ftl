@@ -178,6 +178,7 @@ submission-message-hint = 完了・却下などメールでお知らせする変
 submission-return = 差し戻し
 submission-return-reason = 差し戻す理由（申請者にメールで送られます）
 submission-return-hint = どこをどのように直してほしいかを具体的に書いてください。申請者は、メールのリンクから14日以内に修正して再提出できます。
+submission-return-no-email = この申請にはメールアドレスがないため、修正用のリンクを送れません。電話などで連絡してください。修正を窓口で受けたときは「差戻しを取り消して審査に戻す」で審査を続けられます。
 submission-assign-to = 担当する職員
 submission-assign-button = 担当者を変更する
 submission-comment = 内部コメント

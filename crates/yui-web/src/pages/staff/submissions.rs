@@ -143,6 +143,8 @@ struct SubmissionModel {
     revisions: Vec<history::Revision>,
     timeline: Vec<history::Entry>,
     steps: Vec<history::Step>,
+    /// Whether the applicant gave an e-mail address (a correction link can be sent).
+    has_email: bool,
     colleagues: Vec<Assignable>,
     printed_at: String,
 }
@@ -197,6 +199,7 @@ impl SubmissionModel {
             revisions: history::revisions(view, lang, &eval),
             timeline: history::timeline(view, colleagues, lang),
             steps: history::steps(workflow, &record.status, ctx.session.user.role, lang),
+            has_email: record.contact_email.is_some(),
             colleagues: assignable,
             printed_at: display::jst(state.yui.clock().now()),
         }

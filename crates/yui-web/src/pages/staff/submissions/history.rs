@@ -170,10 +170,11 @@ mod tests {
         assert!(s.iter().find(|s| s.to == "returned").unwrap().returning);
         assert!(!s[0].returning && !s[0].notifies);
         assert!(steps(&w, "received", Role::Viewer, Lang::Ja).is_empty());
-        assert!(
-            steps(&w, "returned", Role::Admin, Lang::Ja).is_empty(),
-            "only the resident resubmits a returned submission"
-        );
+        let back = steps(&w, "returned", Role::Reviewer, Lang::Ja);
+        let names: Vec<_> = back.iter().map(|s| s.to.as_str()).collect();
+        assert_eq!(names, ["reviewing", "rejected"], "staff can end a return");
+        assert_eq!(back[0].label, "差戻しを取り消して審査に戻す");
+        assert!(back.iter().all(|s| !s.returning && s.notifies));
         assert!(steps(&w, "completed", Role::Admin, Lang::Ja).is_empty());
     }
 }

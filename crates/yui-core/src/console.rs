@@ -15,11 +15,15 @@ use crate::audit::AuditEvent;
 use crate::error::CoreError;
 use crate::model::{TenantId, UserId};
 use crate::ports::AuditQuery;
-use crate::records::{AppRecord, AppVersionRecord};
+use crate::records::{AppId, AppRecord, AppVersionRecord, SubmissionId, SubmissionRecord};
 use crate::resident::person_key_for_email;
 
 /// Most audit events shown on one page.
 pub const AUDIT_PAGE_MAX: u32 = 200;
+/// Most exports listed in a per-resident report.
+pub const PERSON_EXPORTS_MAX: u32 = 100;
+/// Most of one person's submissions a per-resident report looks for exports of.
+const PERSON_SUBMISSIONS_MAX: usize = 100;
 
 /// An app in the inbox's scope with the form of its newest published version (none when the
 /// app was never published).
@@ -60,6 +64,18 @@ pub enum PersonRef {
     Email(String),
     /// One submission, by receipt number.
     Receipt(String),
+}
+
+/// A per-resident report.
+#[derive(Debug, Clone)]
+pub struct PersonReport {
+    /// The events recorded under the person (or the submission): views, downloads, changes.
+    pub page: AuditPage,
+    /// Exports of the apps this person applied to, made after they applied, newest first (at
+    /// most [`PERSON_EXPORTS_MAX`]). An export is one event for many residents, so it is not
+    /// recorded under anyone; each of these may hold this person's answers, depending on the
+    /// filter it records. Listed with the first page only.
+    pub exports: Vec<AuditEvent>,
 }
 
 /// One page of audit events, newest first.
@@ -168,8 +184,9 @@ impl Yui {
     }
 
     /// Everyone who accessed one resident's data (by e-mail address), or one submission (by
-    /// receipt number): views, file downloads, exports, changes. The reading is recorded, with
-    /// the person key rather than the address, so the trail holds no e-mail addresses.
+    /// receipt number): views, file downloads, changes, and the exports that may have carried
+    /// it. The reading is recorded, with the person key rather than the address, so the trail
+    /// holds no e-mail addresses.
     pub async fn person_access_report(
         &self,
         actor: &Actor,
@@ -178,37 +195,41 @@ impl Yui {
         before_seq: Option<i64>,
         limit: u32,
         client: Option<std::net::IpAddr>,
-    ) -> Result<AuditPage, CoreError> {
+    ) -> Result<PersonReport, CoreError> {
         actor.require(Permission::ViewAudit, tenant)?;
         let mut query = AuditQuery {
             before_seq,
             limit,
             ..AuditQuery::default()
         };
-        let detail = match person {
+        let (detail, submissions) = match person {
             PersonRef::Email(email) => {
                 let key = person_key_for_email(email);
                 query.person_key = Some(key.clone());
-                serde_json::json!({ "person": key })
+                let submissions = self.submissions_of_person(tenant, &key).await?;
+                (serde_json::json!({ "person": key }), submissions)
             }
             PersonRef::Receipt(receipt) => {
                 let receipt = receipt.trim();
                 let found = self.store().submission_by_receipt(tenant, receipt).await?;
-                match found {
-                    Some(s) => {
-                        query.subject = Some(("submission".to_owned(), s.id.to_string()));
-                    }
-                    // An unknown receipt has no events; the report says so.
-                    None => {
-                        query.subject = Some(("submission".to_owned(), String::new()));
-                    }
-                }
-                serde_json::json!({ "receipt": receipt })
+                // An unknown receipt has no events; the report says so.
+                let id = found.as_ref().map(|s| s.id.to_string()).unwrap_or_default();
+                query.subject = Some(("submission".to_owned(), id));
+                (
+                    serde_json::json!({ "receipt": receipt }),
+                    found.into_iter().collect(),
+                )
             }
         };
         let page = self.audit_page_of(tenant, query).await?;
+        let exports = if before_seq.is_none() {
+            self.exports_after(tenant, &submissions).await?
+        } else {
+            Vec::new()
+        };
         let mut detail = detail;
         detail["rows"] = serde_json::json!(page.events.len());
+        detail["exports"] = serde_json::json!(exports.len());
         self.record_audit(
             &actor
                 .audit(Some(tenant), "audit.view")
@@ -217,7 +238,69 @@ impl Yui {
                 .detail(&detail),
         )
         .await?;
-        Ok(page)
+        Ok(PersonReport { page, exports })
+    }
+
+    /// The submissions recorded under a person key (through their audit events: whoever
+    /// submitted or corrected them), at most [`PERSON_SUBMISSIONS_MAX`].
+    async fn submissions_of_person(
+        &self,
+        tenant: TenantId,
+        person_key: &str,
+    ) -> Result<Vec<SubmissionRecord>, CoreError> {
+        let query = AuditQuery {
+            person_key: Some(person_key.to_owned()),
+            action_prefix: Some("submission.".to_owned()),
+            limit: 1000,
+            ..AuditQuery::default()
+        };
+        let mut ids: Vec<SubmissionId> = self
+            .store()
+            .audit_events(tenant, &query)
+            .await?
+            .into_iter()
+            .filter(|e| e.entry.subject_kind.as_deref() == Some("submission"))
+            .filter_map(|e| e.entry.subject_id?.parse().ok().map(SubmissionId))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut found = Vec::new();
+        for id in ids.into_iter().take(PERSON_SUBMISSIONS_MAX) {
+            if let Some(s) = self.store().submission(tenant, id).await? {
+                found.push(s);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Exports of the apps of `submissions` made after the first of them arrived, newest
+    /// first.
+    async fn exports_after(
+        &self,
+        tenant: TenantId,
+        submissions: &[SubmissionRecord],
+    ) -> Result<Vec<AuditEvent>, CoreError> {
+        let mut first: Vec<(AppId, OffsetDateTime)> = Vec::new();
+        for s in submissions {
+            match first.iter_mut().find(|(app, _)| *app == s.app_id) {
+                Some((_, at)) => *at = (*at).min(s.submitted_at),
+                None => first.push((s.app_id, s.submitted_at)),
+            }
+        }
+        let mut exports = Vec::new();
+        for (app, since) in first {
+            let query = AuditQuery {
+                action_prefix: Some("submission.export".to_owned()),
+                subject: Some(("app".to_owned(), app.to_string())),
+                from: Some(since),
+                limit: PERSON_EXPORTS_MAX,
+                ..AuditQuery::default()
+            };
+            exports.extend(self.store().audit_events(tenant, &query).await?);
+        }
+        exports.sort_by(|a, b| b.at.cmp(&a.at).then(b.seq.cmp(&a.seq)));
+        exports.truncate(PERSON_EXPORTS_MAX as usize);
+        Ok(exports)
     }
 
     async fn audit_page_of(

@@ -163,6 +163,14 @@ async fn the_per_resident_report_lists_everyone_who_accessed_their_data(db: &Tes
     .await;
     c.get(&viewer, &format!("/oguni/staff/submissions/{other}"))
         .await;
+    let (status, csv) = c
+        .get(
+            &reviewer,
+            "/oguni/staff/inbox/export?app=play-room-booking&format=csv&status=received",
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(csv.contains("山田"), "the export holds her application");
 
     let admin = c.staff("admin").await;
     let (status, empty) = c.get(&admin, "/oguni/staff/audit/person").await;
@@ -186,6 +194,13 @@ async fn the_per_resident_report_lists_everyone_who_accessed_their_data(db: &Tes
         "not the other resident's"
     );
     assert!(html.contains("この調査を行ったことも監査ログに記録されました。"));
+    // An export is one event for many residents: the report lists it as one that may hold
+    // her application, with its filter, so an admin can tell.
+    assert!(
+        html.contains("この方の申請を含みうる書き出し（1件）"),
+        "{html}"
+    );
+    assert!(html.contains("エクスポート") && html.contains("status=received"));
     let (_, by_receipt) = c
         .get(
             &admin,
@@ -194,6 +209,7 @@ async fn the_per_resident_report_lists_everyone_who_accessed_their_data(db: &Tes
         .await;
     assert!(by_receipt.contains("viewer さん"));
     assert!(by_receipt.contains("記録（4件）"), "{by_receipt}");
+    assert!(by_receipt.contains("この方の申請を含みうる書き出し（1件）"));
     let (_, nobody) = c
         .get(
             &admin,
@@ -201,6 +217,7 @@ async fn the_per_resident_report_lists_everyone_who_accessed_their_data(db: &Tes
         )
         .await;
     assert!(nobody.contains("アクセス記録はありません"));
+    assert!(nobody.contains("この方の申請を含みうる書き出しはありません。"));
     let (_, unknown) = c
         .get(&admin, "/oguni/staff/audit/person?receipt=1999-000001")
         .await;

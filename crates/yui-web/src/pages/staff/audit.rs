@@ -266,7 +266,7 @@ pub async fn get_person_report(
         .require(yui_core::Permission::ViewAudit, tenant)
         .map_err(core)?;
     let before = first(&pairs, "before").parse().ok();
-    let page = match &person {
+    let report = match &person {
         Some(p) => Some(
             state
                 .yui
@@ -276,6 +276,11 @@ pub async fn get_person_report(
         ),
         None => None,
     };
+    let page = report.as_ref().map(|r| &r.page);
+    let exports = report.as_ref().map(|r| AuditPage {
+        events: r.exports.clone(),
+        older: None,
+    });
     let colleagues = state.yui.colleagues(&actor, tenant).await.map_err(core)?;
     let path = format!("/{}/staff/audit/person", ctx.town());
     render(
@@ -285,8 +290,9 @@ pub async fn get_person_report(
             email => email,
             receipt => receipt,
             searched => person.is_some(),
-            events => ser(page.as_ref().map(|p| rows(p, &colleagues, lang)).unwrap_or_default()),
-            older_url => page.as_ref().and_then(|p| older_url(&path, &pairs, p.older)),
+            events => ser(page.map(|p| rows(p, &colleagues, lang)).unwrap_or_default()),
+            exports => ser(exports.as_ref().map(|p| rows(p, &colleagues, lang)).unwrap_or_default()),
+            older_url => page.and_then(|p| older_url(&path, &pairs, p.older)),
             paged => before.is_some(),
             errors => ser(Vec::<(String, String)>::new()),
             ..ctx.page_context("audit"),

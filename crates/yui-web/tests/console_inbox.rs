@@ -114,7 +114,17 @@ async fn filters_narrow_the_table(db: &TestDb) {
             .await;
         assert_eq!(status, 200, "{query}");
         assert_eq!(&shows(&html), expected, "{query}");
+        // The heading counts what the filter found, not the whole inbox.
+        let found = expected.iter().filter(|shown| **shown).count();
+        assert!(
+            html.contains(&format!("（条件に合うもの{found}件）")),
+            "{query}: {found}"
+        );
+        assert!(!html.contains("（全3件）"), "{query}");
     }
+    let (_, all) = c.get(&reviewer, "/oguni/staff/inbox").await;
+    assert!(all.contains("（全3件）"), "unfiltered, the whole inbox");
+
     // Assigned to me, then filtered by assignee.
     let (status, _, _) = c
         .post(

@@ -17,7 +17,7 @@ use yui_core::console::{Colleague, InboxApp};
 use yui_core::model::UserId;
 use yui_core::processing::{BulkOutcome, InboxPage};
 use yui_core::records::{AppVersionId, SubmissionId};
-use yui_core::review::InboxRow;
+use yui_core::review::{InboxQuery, InboxRow};
 use yui_domain::definition::{FieldType, Form as AppForm};
 use yui_domain::workflow::Workflow;
 
@@ -157,7 +157,11 @@ struct InboxModel {
     app: Option<String>,
     app_title: Option<String>,
     statuses: Vec<StatusOption>,
+    /// How many submissions the list holds: `all` of the apps in view (no other filter),
+    /// `exactly` (a filtered list that fits on this page), or `open` (a filtered list with more
+    /// pages: `total` is the rows shown).
     total: u64,
+    total_kind: &'static str,
     assignee: String,
     from: String,
     to: String,
@@ -203,6 +207,32 @@ fn state_label(workflows: &[&Workflow], name: &str, lang: Lang) -> String {
         .iter()
         .find_map(|w| w.state(name))
         .map_or_else(|| name.to_owned(), |s| s.label.get(lang.code()).to_owned())
+}
+
+/// What the heading can truthfully say about the number of submissions listed. The per-status
+/// counts cover the apps in view without the other filters; counting every match of an
+/// arbitrary filter over a million submissions would cost more than the page itself.
+enum ResultSize {
+    All(u64),
+    Exactly(u64),
+    MoreThanShown,
+}
+
+fn result_size(q: &InboxQuery, page: &InboxPage) -> ResultSize {
+    let narrowed = !q.statuses.is_empty()
+        || q.assignee.is_some()
+        || q.submitted_from.is_some()
+        || q.submitted_until.is_some()
+        || !q.values.is_empty()
+        || q.text.as_deref().is_some_and(|t| !t.trim().is_empty())
+        || q.receipt.as_deref().is_some_and(|r| !r.trim().is_empty());
+    if !narrowed {
+        ResultSize::All(page.counts.iter().map(|(_, n)| n).sum())
+    } else if q.after.is_none() && page.next.is_none() {
+        ResultSize::Exactly(page.rows.len() as u64)
+    } else {
+        ResultSize::MoreThanShown
+    }
 }
 
 impl InboxModel {
@@ -307,7 +337,15 @@ impl InboxModel {
                 .collect(),
             app: chosen.map(|a| a.record.slug.clone()),
             app_title: chosen.map(|a| app_title(a, lang)),
-            total: page.counts.iter().map(|(_, n)| n).sum(),
+            total: match result_size(&filters.query, page) {
+                ResultSize::All(n) | ResultSize::Exactly(n) => n,
+                ResultSize::MoreThanShown => page.rows.len() as u64,
+            },
+            total_kind: match result_size(&filters.query, page) {
+                ResultSize::All(_) => "all",
+                ResultSize::Exactly(_) => "exactly",
+                ResultSize::MoreThanShown => "open",
+            },
             statuses,
             assignee: first(pairs, "assignee").to_owned(),
             from: first(pairs, "from").to_owned(),
@@ -633,4 +671,69 @@ async fn run_bulk(
         }
     };
     result.map_err(|e| AppError::from_core(ctx.lang, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yui_core::review::InboxCursor;
+
+    fn page(rows: usize, next: bool) -> InboxPage {
+        let row = InboxRow {
+            id: SubmissionId(1),
+            app_id: yui_core::records::AppId(1),
+            app_version_id: AppVersionId(1),
+            receipt_number: "2026-000001".into(),
+            status: "received".into(),
+            submitted_at: time::OffsetDateTime::UNIX_EPOCH,
+            submitted_at_ms: 0,
+            assignee_id: None,
+            revision: 1,
+            answers: "{}".into(),
+        };
+        InboxPage {
+            rows: vec![row; rows],
+            next: next.then_some(InboxCursor {
+                submitted_at_ms: 0,
+                id: SubmissionId(1),
+            }),
+            counts: vec![("received".into(), 70), ("completed".into(), 30)],
+            apps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_heading_counts_only_what_it_knows() {
+        let all = InboxQuery::default();
+        assert!(matches!(
+            result_size(&all, &page(50, true)),
+            ResultSize::All(100)
+        ));
+        let narrowed = InboxQuery {
+            statuses: vec!["received".into()],
+            ..InboxQuery::default()
+        };
+        assert!(matches!(
+            result_size(&narrowed, &page(12, false)),
+            ResultSize::Exactly(12)
+        ));
+        assert!(matches!(
+            result_size(&narrowed, &page(50, true)),
+            ResultSize::MoreThanShown
+        ));
+        let later = InboxQuery {
+            after: Some(InboxCursor {
+                submitted_at_ms: 0,
+                id: SubmissionId(9),
+            }),
+            ..narrowed
+        };
+        assert!(
+            matches!(
+                result_size(&later, &page(3, false)),
+                ResultSize::MoreThanShown
+            ),
+            "the last of several pages does not know the earlier ones' rows"
+        );
+    }
 }

@@ -71,10 +71,11 @@ pub enum PersonRef {
 pub struct PersonReport {
     /// The events recorded under the person (or the submission): views, downloads, changes.
     pub page: AuditPage,
-    /// Exports of the apps this person applied to, made after they applied, newest first (at
-    /// most [`PERSON_EXPORTS_MAX`]). An export is one event for many residents, so it is not
-    /// recorded under anyone; each of these may hold this person's answers, depending on the
-    /// filter it records. Listed with the first page only.
+    /// Events that concern many residents at once and so are not recorded under anyone, newest
+    /// first (at most [`PERSON_EXPORTS_MAX`]): inbox pages (console or API) that listed one of
+    /// this person's submissions, and exports of the apps they applied to made after they
+    /// applied (each may hold their answers, depending on the filter it records). Listed with
+    /// the first page only.
     pub exports: Vec<AuditEvent>,
 }
 
@@ -273,13 +274,38 @@ impl Yui {
         Ok(found)
     }
 
-    /// Exports of the apps of `submissions` made after the first of them arrived, newest
-    /// first.
+    /// Inbox pages that listed one of `submissions`, and exports of their apps made after the
+    /// first of them arrived, newest first.
     async fn exports_after(
         &self,
         tenant: TenantId,
         submissions: &[SubmissionRecord],
     ) -> Result<Vec<AuditEvent>, CoreError> {
+        let mut exports = Vec::new();
+        if let Some(since) = submissions.iter().map(|s| s.submitted_at).min() {
+            let query = AuditQuery {
+                action_prefix: Some("submission.list".to_owned()),
+                from: Some(since),
+                limit: 1000,
+                ..AuditQuery::default()
+            };
+            let listed = |e: &AuditEvent| {
+                let detail: serde_json::Value =
+                    serde_json::from_str(&e.entry.detail).unwrap_or_default();
+                detail["receipts"].as_array().is_some_and(|shown| {
+                    submissions
+                        .iter()
+                        .any(|s| shown.iter().any(|r| r.as_str() == Some(&s.receipt_number)))
+                })
+            };
+            exports.extend(
+                self.store()
+                    .audit_events(tenant, &query)
+                    .await?
+                    .into_iter()
+                    .filter(listed),
+            );
+        }
         let mut first: Vec<(AppId, OffsetDateTime)> = Vec::new();
         for s in submissions {
             match first.iter_mut().find(|(app, _)| *app == s.app_id) {
@@ -287,7 +313,6 @@ impl Yui {
                 None => first.push((s.app_id, s.submitted_at)),
             }
         }
-        let mut exports = Vec::new();
         for (app, since) in first {
             let query = AuditQuery {
                 action_prefix: Some("submission.export".to_owned()),

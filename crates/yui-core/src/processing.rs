@@ -127,7 +127,10 @@ impl Yui {
             .collect())
     }
 
-    /// A page of the inbox. The query's apps are narrowed to those the actor may see.
+    /// A page of the inbox. The query's apps are narrowed to those the actor may see. A page
+    /// that lists submissions is recorded in the audit trail with their receipt numbers (the
+    /// console shows names and answers in its columns, the API whole submissions), so the
+    /// per-resident report can say who saw a person in a list.
     pub async fn inbox(
         &self,
         actor: &Actor,
@@ -162,6 +165,25 @@ impl Yui {
             None
         };
         let counts = self.store().status_counts(tenant, &query.apps).await?;
+        if !rows.is_empty() {
+            let receipts: Vec<&str> = rows.iter().map(|r| r.receipt_number.as_str()).collect();
+            let mut filter = serde_json::to_value(&query).unwrap_or(Value::Null);
+            if let Some(f) = filter.as_object_mut() {
+                for paging in ["after", "limit", "order"] {
+                    f.remove(paging);
+                }
+            }
+            let audit = actor
+                .audit(Some(tenant), "submission.list")
+                .detail(&serde_json::json!({
+                    "rows": rows.len(),
+                    "receipts": receipts,
+                    "filter": filter,
+                }));
+            self.store()
+                .append_audit(&audit, self.clock().now())
+                .await?;
+        }
         Ok(InboxPage {
             rows,
             next,

@@ -171,6 +171,13 @@ async fn the_per_resident_report_lists_everyone_who_accessed_their_data(db: &Tes
         .await;
     assert_eq!(status, 200);
     assert!(csv.contains("山田"), "the export holds her application");
+    // Inbox pages are recorded with the receipts they showed: only the one that listed her
+    // counts for her.
+    let q = |name: &str| format!("/oguni/staff/inbox?q={name}");
+    let (_, listed) = c.get(&viewer, &q("%E5%B1%B1%E7%94%B0")).await;
+    assert!(listed.contains(&receipt));
+    let (_, not_her) = c.get(&viewer, &q("%E4%BD%90%E8%97%A4")).await;
+    assert!(!not_her.contains(&receipt));
 
     let admin = c.staff("admin").await;
     let (status, empty) = c.get(&admin, "/oguni/staff/audit/person").await;
@@ -196,11 +203,9 @@ async fn the_per_resident_report_lists_everyone_who_accessed_their_data(db: &Tes
     assert!(html.contains("この調査を行ったことも監査ログに記録されました。"));
     // An export is one event for many residents: the report lists it as one that may hold
     // her application, with its filter, so an admin can tell.
-    assert!(
-        html.contains("この方の申請を含みうる書き出し（1件）"),
-        "{html}"
-    );
+    assert!(html.contains("一覧表示と書き出し（2件）"), "{html}");
     assert!(html.contains("エクスポート") && html.contains("status=received"));
+    assert!(html.contains("一覧表示") && html.contains(&receipt));
     let (_, by_receipt) = c
         .get(
             &admin,
@@ -209,7 +214,7 @@ async fn the_per_resident_report_lists_everyone_who_accessed_their_data(db: &Tes
         .await;
     assert!(by_receipt.contains("viewer さん"));
     assert!(by_receipt.contains("記録（4件）"), "{by_receipt}");
-    assert!(by_receipt.contains("この方の申請を含みうる書き出し（1件）"));
+    assert!(by_receipt.contains("一覧表示と書き出し（2件）"));
     let (_, nobody) = c
         .get(
             &admin,
@@ -217,7 +222,7 @@ async fn the_per_resident_report_lists_everyone_who_accessed_their_data(db: &Tes
         )
         .await;
     assert!(nobody.contains("アクセス記録はありません"));
-    assert!(nobody.contains("この方の申請を含みうる書き出しはありません。"));
+    assert!(nobody.contains("含みうる書き出しはありません。"));
     let (_, unknown) = c
         .get(&admin, "/oguni/staff/audit/person?receipt=1999-000001")
         .await;

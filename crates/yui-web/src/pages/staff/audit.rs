@@ -30,6 +30,7 @@ const PAGE_SIZE: u32 = 100;
 const ACTION_FILTERS: &[&str] = &[
     "submission.",
     "submission.view",
+    "submission.list",
     "submission.file",
     "submission.export",
     "submission.status",
@@ -111,6 +112,11 @@ fn details(detail: &str, lang: Lang) -> Vec<(String, String)> {
             };
             let value = match v {
                 Value::String(s) => s.clone(),
+                Value::Array(items) if items.iter().all(Value::is_string) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 other => other.to_string(),
             };
             (label, value)
